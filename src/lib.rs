@@ -1,0 +1,170 @@
+//! kneading: a static site generator. The pipeline, one stage per module:
+//! discover → front matter → site model (URLs) → Markdown → templates → output.
+//! Each stage takes the previous stage's value and returns a new one; only
+//! discovery and output touch the disk. Problems are collected as diagnostics
+//! across stages and reported together.
+
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod front_matter;
+pub mod markdown;
+pub mod output;
+pub mod site;
+pub mod slug;
+pub mod templates;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
+use diagnostic::{Diagnostic, Diagnostics, Error};
+use discover::{CONTENT_DIR, Sources, load_sources};
+use output::{OutputPlan, check_output_dir, write_output};
+use site::{Site, SiteOptions, load_site};
+use templates::{TemplateInput, render_site};
+
+/// What `knead build` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `<root>/output`.
+    pub output_dir: Option<PathBuf>,
+    /// `--base-url`: replaces site.yaml's `base_url`.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn output_dir(&self) -> PathBuf {
+        self.output_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join("output"))
+    }
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildSummary {
+    pub pages: usize,
+    pub sections: usize,
+    pub assets: usize,
+    pub files: usize,
+    pub output_dir: PathBuf,
+    pub elapsed: Duration,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One build: reads the site under `options.root` and replaces the output folder
+/// with the result, or changes nothing and returns every problem found.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
+    let started = Instant::now();
+    let base_url = parse_base_url_flag(options.base_url.as_deref())?;
+    let output_dir = options.output_dir();
+    check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
+    let config = load_config(&options.root, base_url.as_ref())?;
+    let mut diagnostics = Diagnostics::default();
+    let sources = load_sources(&options.root, config.theme.as_deref(), &mut diagnostics);
+    let mut site = load_site(
+        config,
+        sources.markdown.clone(),
+        sources.assets.clone(),
+        &SiteOptions {
+            drafts: options.drafts,
+        },
+        &mut diagnostics,
+    );
+    render_markdown(&mut site);
+    let plan = plan_output(&options.root, &site, &sources, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(Error::build(diagnostics));
+    }
+    write_output(&output_dir, &plan)?;
+    Ok(summarize(&site, &plan, output_dir, started, diagnostics))
+}
+
+fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
+    flag.map(|text| {
+        BaseUrl::parse(text).map_err(|problem| Error::Usage(format!("--base-url {problem}")))
+    })
+    .transpose()
+}
+
+fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
+    let path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|err| {
+        Error::Usage(format!(
+            "cannot read {}: {err}; run knead in a site folder or pass --root DIR",
+            path.display()
+        ))
+    })?;
+    parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::Build)
+}
+
+fn render_markdown(site: &mut Site) {
+    let options = site.config.markdown;
+    for page in &mut site.pages {
+        page.rendered = markdown::render_markdown(page.body(), &options);
+    }
+}
+
+/// Rendered pages, assets beside their pages, then static files.
+fn plan_output(
+    root: &Path,
+    site: &Site,
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) -> OutputPlan {
+    let input = TemplateInput {
+        templates: &sources.templates,
+        static_files: sources.static_files.keys().map(PathBuf::as_path).collect(),
+    };
+    let rendered = render_site(site, &input, diagnostics);
+    let mut plan = OutputPlan::default();
+    for file in rendered {
+        plan.add_text(file.rel_path, file.source, file.text, diagnostics);
+    }
+    let content_dir = root.join(CONTENT_DIR);
+    for asset in &site.assets {
+        let rel_path = PathBuf::from(asset_file(&asset.url));
+        let origin = Path::new(CONTENT_DIR).join(&asset.rel_path);
+        plan.add_copy(
+            rel_path,
+            origin,
+            content_dir.join(&asset.rel_path),
+            diagnostics,
+        );
+    }
+    for (rel_path, source) in &sources.static_files {
+        let origin = source.strip_prefix(root).unwrap_or(source).to_path_buf();
+        plan.add_copy(rel_path.clone(), origin, source.clone(), diagnostics);
+    }
+    plan
+}
+
+/// `/types/My%20Photo.png` → `types/My Photo.png`.
+fn asset_file(url: &str) -> String {
+    percent_encoding::percent_decode_str(url.trim_start_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn summarize(
+    site: &Site,
+    plan: &OutputPlan,
+    output_dir: PathBuf,
+    started: Instant,
+    diagnostics: Diagnostics,
+) -> BuildSummary {
+    let sections = site.pages.iter().filter(|p| p.is_section()).count();
+    BuildSummary {
+        pages: site.pages.len() - sections,
+        sections,
+        assets: site.assets.len(),
+        files: plan.len(),
+        output_dir,
+        elapsed: started.elapsed(),
+        warnings: diagnostics.into_sorted(),
+    }
+}

@@ -1,0 +1,96 @@
+//! The `knead` command line: parses arguments, runs the library, prints the
+//! outcome and maps it to an exit code (0 ok, 1 site errors, 2 usage errors).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kneading::{BuildOptions, BuildSummary, build};
+
+#[derive(Parser)]
+#[command(
+    name = "knead",
+    version,
+    about = "A static site generator for documentation-style sites"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder.
+    Build {
+        /// The site folder (with site.yaml). Default: the current folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site. Default: ROOT/output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Replace site.yaml's base_url, e.g. for deploy previews.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => build(&BuildOptions {
+            root,
+            output_dir: output,
+            base_url,
+            drafts,
+        }),
+    };
+    match result {
+        Ok(summary) => {
+            print_summary(&summary);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+fn print_summary(summary: &BuildSummary) {
+    for warning in &summary.warnings {
+        eprintln!("{warning}");
+    }
+    println!(
+        "built {} {}, {} {}, {} {} in {} ms into {}",
+        summary.pages,
+        plural(summary.pages, "page", "pages"),
+        summary.sections,
+        plural(summary.sections, "section", "sections"),
+        summary.assets,
+        plural(summary.assets, "asset", "assets"),
+        summary.elapsed.as_millis(),
+        summary.output_dir.display(),
+    );
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

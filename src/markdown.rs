@@ -1,0 +1,297 @@
+//! Markdown to HTML with pulldown-cmark. Owns the parser options (one function),
+//! heading ids and anchors, the table of contents and the word count. It returns
+//! a plain `Rendered` value so later stages never re-parse HTML. It does not know
+//! other pages.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+use crate::config::MarkdownConfig;
+use crate::slug::slugify;
+
+/// What rendering a body produced.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocItem>,
+    /// Whitespace-separated words of the rendered text.
+    pub word_count: usize,
+    /// Every heading id on the page, in document order.
+    pub anchors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocItem {
+    pub level: u8,
+    pub id: String,
+    /// Plain text, without markup.
+    pub title: String,
+    pub children: Vec<TocItem>,
+}
+
+/// The one place parser options are decided (SPEC §3: these extensions are always on).
+pub fn parser_options(config: &MarkdownConfig) -> Options {
+    let mut options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM;
+    if config.smart_punctuation {
+        options |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    options
+}
+
+pub fn render_markdown(body: &str, config: &MarkdownConfig) -> Rendered {
+    let mut headings = HeadingIds::default();
+    let mut text = PlainText::default();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut flat_toc = Vec::new();
+    let mut parser = Parser::new_ext(body, parser_options(config));
+    while let Some(event) = parser.next() {
+        text.observe(&event);
+        let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = event
+        else {
+            events.push(event);
+            continue;
+        };
+        let inner = take_heading_events(&mut parser);
+        inner.iter().for_each(|e| text.observe(e));
+        let title = plain_text(&inner);
+        let id = headings.assign(id.as_deref(), &title);
+        flat_toc.push((level as u8, id.clone(), title));
+        events.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(id.clone())),
+            classes,
+            attrs,
+        }));
+        events.extend(inner);
+        if config.heading_anchors {
+            events.push(Event::InlineHtml(CowStr::from(anchor_html(&id))));
+        }
+        events.push(Event::End(TagEnd::Heading(level)));
+        text.end_block();
+    }
+    let mut html_out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut html_out, events.into_iter());
+    Rendered {
+        html: html_out,
+        anchors: flat_toc.iter().map(|(_, id, _)| id.clone()).collect(),
+        toc: build_toc(flat_toc),
+        word_count: text.word_count(),
+    }
+}
+
+/// The events inside a heading, up to (and consuming) its end.
+fn take_heading_events<'a>(parser: &mut Parser<'a>) -> Vec<Event<'a>> {
+    let mut inner = Vec::new();
+    for event in parser.by_ref() {
+        if matches!(event, Event::End(TagEnd::Heading(_))) {
+            break;
+        }
+        inner.push(event);
+    }
+    inner
+}
+
+fn anchor_html(id: &str) -> String {
+    format!(
+        " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">¶</a>",
+        html_attr_escape(id)
+    )
+}
+
+fn html_attr_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    out
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut title = String::new();
+    for event in events {
+        if let Event::Text(t) | Event::Code(t) = event {
+            title.push_str(t);
+        }
+    }
+    title.trim().to_string()
+}
+
+/// Gives headings unique ids: explicit `{#id}` as written, others slugified from
+/// their text and de-duplicated with `-1`, `-2` in document order.
+#[derive(Default)]
+struct HeadingIds {
+    seen: HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    fn assign(&mut self, explicit: Option<&str>, title: &str) -> String {
+        if let Some(id) = explicit {
+            self.seen.entry(id.to_string()).or_insert(0);
+            return id.to_string();
+        }
+        let base = match slugify(title) {
+            s if s.is_empty() => "heading".to_string(),
+            s => s,
+        };
+        let mut candidate = base.clone();
+        while let Some(count) = self.seen.get_mut(&candidate) {
+            *count += 1;
+            candidate = format!("{base}-{count}");
+        }
+        self.seen.insert(candidate.clone(), 0);
+        candidate
+    }
+}
+
+/// Nests a flat list of headings: each heading becomes a child of the nearest
+/// earlier heading with a smaller level.
+fn build_toc(flat: Vec<(u8, String, String)>) -> Vec<TocItem> {
+    let mut roots: Vec<TocItem> = Vec::new();
+    for (level, id, title) in flat {
+        let item = TocItem {
+            level,
+            id,
+            title,
+            children: Vec::new(),
+        };
+        insert_toc(&mut roots, item);
+    }
+    roots
+}
+
+fn insert_toc(siblings: &mut Vec<TocItem>, item: TocItem) {
+    match siblings.last_mut() {
+        Some(last) if last.level < item.level => insert_toc(&mut last.children, item),
+        _ => siblings.push(item),
+    }
+}
+
+/// The rendered text, as far as words are concerned: text and code, with a break
+/// wherever a block or line ends so words of adjacent blocks do not merge.
+#[derive(Default)]
+struct PlainText {
+    words: usize,
+    in_word: bool,
+}
+
+impl PlainText {
+    fn observe(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Text(t) | Event::Code(t) => self.push(t),
+            Event::SoftBreak | Event::HardBreak | Event::Rule => self.end_block(),
+            Event::End(tag) if !is_inline(tag) => self.end_block(),
+            Event::Start(Tag::Item) => self.end_block(),
+            _ => {}
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.in_word = false;
+            } else if !self.in_word {
+                self.in_word = true;
+                self.words += 1;
+            }
+        }
+    }
+
+    fn end_block(&mut self) {
+        self.in_word = false;
+    }
+
+    fn word_count(&self) -> usize {
+        self.words
+    }
+}
+
+/// Inline elements do not separate words: `foo*bar*` renders as one word.
+fn is_inline(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(body: &str) -> Rendered {
+        render_markdown(body, &MarkdownConfig::default())
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let r = render("# Steps\n## Steps\n## Steps\n## Custom {#mine}\n");
+        assert_eq!(r.anchors, ["steps", "steps-1", "steps-2", "mine"]);
+        assert!(
+            r.html.contains("<h2 id=\"steps-1\">Steps</h2>"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn toc_nests_by_level() {
+        let r = render("## A\n### A1\n### A2\n## B\n");
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children.len(), 2);
+        assert_eq!(r.toc[0].children[1].title, "A2");
+    }
+
+    #[test]
+    fn toc_title_is_plain_text() {
+        let r = render("## Use *both* `hands`\n");
+        assert_eq!(r.toc[0].title, "Use both hands");
+    }
+
+    #[test]
+    fn word_count_counts_rendered_words() {
+        let r = render("# Title here\n\nOne *two*three.\n\n- four\n- five\n");
+        // "Title here" + "One twothree." + "four" + "five"
+        assert_eq!(r.word_count, 6);
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let r = render(
+            "| a |\n|---|\n| b |\n\n~~x~~ [^1]\n\n[^1]: note\n\n- [x] done\n\n> [!NOTE]\n> hi\n",
+        );
+        for needle in [
+            "<table>",
+            "<del>",
+            "footnote-definition",
+            "checkbox",
+            "markdown-alert-note",
+        ] {
+            assert!(r.html.contains(needle), "{needle} missing in {}", r.html);
+        }
+    }
+
+    #[test]
+    fn anchors_are_added_when_asked() {
+        let config = MarkdownConfig {
+            smart_punctuation: false,
+            heading_anchors: true,
+        };
+        let r = render_markdown("## Hi\n", &config);
+        assert!(r.html.contains("href=\"#hi\""), "{}", r.html);
+    }
+}

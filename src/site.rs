@@ -1,0 +1,509 @@
+//! The site model: every page and section with its front matter, URL and place in
+//! the section tree, plus the assets beside them. Built in memory from `Sources`
+//! (first pass: front matter and URLs only, so every URL is known before any
+//! Markdown is rendered). It does not render anything.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::discover::{CONTENT_DIR, MarkdownFile};
+use crate::front_matter::{FrontMatter, parse_front_matter, split};
+use crate::markdown::Rendered;
+use crate::slug::slugify;
+
+pub type PageId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// A Markdown file, or a folder with `index.md`.
+    Page,
+    /// A folder's `_index.md`; the home page is the section of content/ itself.
+    Section,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: PageKind,
+    /// Relative to content/ (`types/swedish.md`, `types/_index.md`).
+    pub rel_path: PathBuf,
+    pub meta: FrontMatter,
+    /// The whole file, so positions in the body can be reported as file lines.
+    pub source: String,
+    pub body_offset: usize,
+    pub slug: String,
+    /// Site path without the base_url path: `/types/swedish/`.
+    pub url: String,
+    /// The section that lists this page (for a section: its parent section).
+    pub parent: Option<PageId>,
+    /// Sections only: their pages and subsections, sorted.
+    pub pages: Vec<PageId>,
+    pub subsections: Vec<PageId>,
+    /// Site paths of the assets that belong to this page.
+    pub assets: Vec<String>,
+    pub rendered: Rendered,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.source[self.body_offset..]
+    }
+
+    /// The file as the author knows it: `content/types/swedish.md`.
+    pub fn display_path(&self) -> PathBuf {
+        Path::new(CONTENT_DIR).join(&self.rel_path)
+    }
+
+    pub fn is_section(&self) -> bool {
+        self.kind == PageKind::Section
+    }
+}
+
+/// A non-Markdown file under content/, copied beside its page.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub rel_path: PathBuf,
+    /// Site path of the copy: `/types/swedish/diagram.svg`.
+    pub url: String,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Every page and section, in source path order; `PageId`s index this.
+    pub pages: Vec<Page>,
+    pub home: PageId,
+    pub assets: Vec<Asset>,
+}
+
+impl Site {
+    pub fn page(&self, id: PageId) -> &Page {
+        &self.pages[id]
+    }
+
+    /// Sections directly below the home page, sorted.
+    pub fn top_sections(&self) -> &[PageId] {
+        &self.pages[self.home].subsections
+    }
+
+    /// The chain of sections above `id`, home first.
+    pub fn ancestors(&self, id: PageId) -> Vec<PageId> {
+        let mut chain = Vec::new();
+        let mut current = self.pages[id].parent;
+        while let Some(parent) = current {
+            chain.push(parent);
+            current = self.pages[parent].parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The neighbours of `id` in its parent's sorted list (pages among pages,
+    /// sections among subsections).
+    pub fn siblings(&self, id: PageId) -> (Option<PageId>, Option<PageId>) {
+        let Some(parent) = self.pages[id].parent else {
+            return (None, None);
+        };
+        let parent = &self.pages[parent];
+        let list = match self.pages[id].kind {
+            PageKind::Page => &parent.pages,
+            PageKind::Section => &parent.subsections,
+        };
+        let Some(pos) = list.iter().position(|&p| p == id) else {
+            return (None, None);
+        };
+        let prev = pos.checked_sub(1).map(|i| list[i]);
+        (prev, list.get(pos + 1).copied())
+    }
+}
+
+pub struct SiteOptions {
+    pub drafts: bool,
+}
+
+/// Builds the model: parses every file's front matter, leaves out drafts, gives
+/// every folder a URL and every page a parent, and sorts the sections' lists.
+pub fn load_site(
+    config: Config,
+    markdown: Vec<MarkdownFile>,
+    assets: Vec<PathBuf>,
+    options: &SiteOptions,
+    diagnostics: &mut Diagnostics,
+) -> Site {
+    let mut pages: Vec<Page> = markdown
+        .into_iter()
+        .filter_map(|file| parse_page(file, &config, diagnostics))
+        .collect();
+    check_layout(&pages, diagnostics);
+    drop_drafts(&mut pages, options.drafts);
+    if !pages.iter().any(|p| p.is_section() && is_home(&p.rel_path)) {
+        pages.push(implicit_home(&config));
+    }
+    pages.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    let folders = FolderUrls::new(&pages, diagnostics);
+    for page in &mut pages {
+        page.url = folders.page_url(page);
+    }
+    let home = pages
+        .iter()
+        .position(|p| p.is_section() && is_home(&p.rel_path))
+        .unwrap_or(0);
+    link_parents(&mut pages, &folders);
+    let assets = place_assets(&mut pages, &folders, assets);
+    Site {
+        config,
+        pages,
+        home,
+        assets,
+    }
+}
+
+fn is_home(rel_path: &Path) -> bool {
+    rel_path == Path::new("_index.md")
+}
+
+fn parse_page(file: MarkdownFile, config: &Config, diagnostics: &mut Diagnostics) -> Option<Page> {
+    let display = Path::new(CONTENT_DIR).join(&file.rel_path);
+    let parts = match split(&display, &file.text) {
+        Ok(parts) => parts,
+        Err(d) => {
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    let meta = match parse_front_matter(&display, &parts, &config.taxonomies) {
+        Ok(meta) => meta,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return None;
+        }
+    };
+    let body_offset = parts.body_offset;
+    let file_name = file
+        .rel_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let kind = if file_name == "_index.md" {
+        PageKind::Section
+    } else {
+        PageKind::Page
+    };
+    let slug = page_slug(&file.rel_path, kind, &meta);
+    if slug.is_empty() && !is_home(&file.rel_path) {
+        diagnostics.push(
+            Diagnostic::error(
+                &display,
+                "this page's name has no letters or digits to make a URL from",
+            )
+            .at(1, 1)
+            .with_help("rename the file, or set `slug:` in the front matter"),
+        );
+        return None;
+    }
+    Some(Page {
+        kind,
+        rel_path: file.rel_path,
+        meta,
+        source: file.text,
+        body_offset,
+        slug,
+        url: String::new(),
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        assets: Vec::new(),
+        rendered: Rendered::default(),
+    })
+}
+
+/// `slug:` if given, else the file name (the folder name for `index.md` and
+/// `_index.md`), slugified.
+fn page_slug(rel_path: &Path, kind: PageKind, meta: &FrontMatter) -> String {
+    if let Some(slug) = &meta.slug {
+        return slugify(slug);
+    }
+    let is_folder_file =
+        kind == PageKind::Section || rel_path.file_name().is_some_and(|n| n == "index.md");
+    let name = if is_folder_file {
+        rel_path.parent().and_then(Path::file_name)
+    } else {
+        rel_path.file_stem()
+    };
+    name.map(|n| slugify(&n.to_string_lossy()))
+        .unwrap_or_default()
+}
+
+/// Layout rules that the tree relies on: a folder page is a leaf.
+fn check_layout(pages: &[Page], diagnostics: &mut Diagnostics) {
+    let folder_pages: Vec<&Path> = pages
+        .iter()
+        .filter(|p| p.rel_path.file_name().is_some_and(|n| n == "index.md"))
+        .filter_map(|p| p.rel_path.parent())
+        .collect();
+    for page in pages {
+        let own_folder = page.rel_path.parent().unwrap_or(Path::new(""));
+        let is_own_index = page.rel_path.file_name().is_some_and(|n| n == "index.md");
+        for &folder in &folder_pages {
+            let inside =
+                page.rel_path.starts_with(folder) && !(is_own_index && own_folder == folder);
+            if inside {
+                diagnostics.push(
+                    Diagnostic::error(page.display_path(), format!(
+                        "this file is inside the folder page {}/index.md, which cannot hold other pages",
+                        Path::new(CONTENT_DIR).join(folder).display()
+                    ))
+                    .with_help("move it out, or rename index.md to _index.md to make the folder a section"),
+                );
+            }
+        }
+    }
+}
+
+/// Drafts are left out, and so is everything under a draft section.
+fn drop_drafts(pages: &mut Vec<Page>, keep_drafts: bool) {
+    if keep_drafts {
+        return;
+    }
+    let draft_folders: Vec<PathBuf> = pages
+        .iter()
+        .filter(|p| p.meta.draft && p.is_section() && !is_home(&p.rel_path))
+        .filter_map(|p| p.rel_path.parent().map(Path::to_path_buf))
+        .collect();
+    pages.retain(|p| !p.meta.draft && !draft_folders.iter().any(|f| p.rel_path.starts_with(f)));
+}
+
+fn implicit_home(config: &Config) -> Page {
+    let meta = FrontMatter {
+        title: config.title.clone(),
+        description: Some(config.description.clone()).filter(|d| !d.is_empty()),
+        date: None,
+        updated: None,
+        draft: false,
+        slug: None,
+        weight: None,
+        aliases: Vec::new(),
+        template: None,
+        toc: true,
+        related: Vec::new(),
+        taxonomies: Vec::new(),
+        extra: serde_yaml::Value::Mapping(Default::default()),
+        positions: HashMap::new(),
+    };
+    Page {
+        kind: PageKind::Section,
+        rel_path: PathBuf::from("_index.md"),
+        meta,
+        source: String::new(),
+        body_offset: 0,
+        slug: String::new(),
+        url: "/".into(),
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        assets: Vec::new(),
+        rendered: Rendered::default(),
+    }
+}
+
+/// The URL of every folder under content/: a section's or folder page's folder
+/// takes its slug, any other folder its slugified name.
+struct FolderUrls {
+    urls: HashMap<PathBuf, String>,
+    /// Folder → the page or section that owns it.
+    owners: HashMap<PathBuf, PageId>,
+}
+
+impl FolderUrls {
+    fn new(pages: &[Page], diagnostics: &mut Diagnostics) -> FolderUrls {
+        let mut owners = HashMap::new();
+        for (id, page) in pages.iter().enumerate() {
+            let name = page.rel_path.file_name().and_then(|n| n.to_str());
+            if matches!(name, Some("_index.md" | "index.md")) {
+                let folder = page
+                    .rel_path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                if let Some(&other) = owners.get(&folder) {
+                    let other: &Page = &pages[other];
+                    diagnostics.push(
+                        Diagnostic::error(page.display_path(), format!(
+                            "this folder has both {} and {}",
+                            other.display_path().display(),
+                            page.display_path().display()
+                        ))
+                        .with_help("keep _index.md for a section with pages, or index.md for a single page with its files"),
+                    );
+                    continue;
+                }
+                owners.insert(folder, id);
+            }
+        }
+        let mut folders = FolderUrls {
+            urls: HashMap::from([(PathBuf::new(), "/".to_string())]),
+            owners,
+        };
+        let mut all_folders: Vec<PathBuf> = pages
+            .iter()
+            .flat_map(|p| p.rel_path.ancestors().skip(1).map(Path::to_path_buf))
+            .collect();
+        all_folders.sort_by_key(|f| f.components().count());
+        all_folders.dedup();
+        for folder in all_folders {
+            folders.assign(&folder, pages);
+        }
+        folders
+    }
+
+    fn assign(&mut self, folder: &Path, pages: &[Page]) {
+        if self.urls.contains_key(folder) {
+            return;
+        }
+        let parent = folder.parent().unwrap_or(Path::new(""));
+        self.assign(parent, pages);
+        let parent_url = self.urls.get(parent).cloned().unwrap_or_else(|| "/".into());
+        let segment = match self.owners.get(folder) {
+            Some(&owner) => pages[owner].slug.clone(),
+            None => folder
+                .file_name()
+                .map(|n| slugify(&n.to_string_lossy()))
+                .unwrap_or_default(),
+        };
+        let url = if segment.is_empty() {
+            parent_url
+        } else {
+            format!("{parent_url}{segment}/")
+        };
+        self.urls.insert(folder.to_path_buf(), url);
+    }
+
+    fn folder_url(&self, folder: &Path) -> String {
+        self.urls.get(folder).cloned().unwrap_or_else(|| "/".into())
+    }
+
+    fn page_url(&self, page: &Page) -> String {
+        let folder = page.rel_path.parent().unwrap_or(Path::new(""));
+        let is_folder_file = self.owners.contains_key(folder)
+            && matches!(
+                page.rel_path.file_name().and_then(|n| n.to_str()),
+                Some("_index.md" | "index.md")
+            );
+        if is_folder_file {
+            self.folder_url(folder)
+        } else {
+            format!("{}{}/", self.folder_url(folder), page.slug)
+        }
+    }
+
+    /// The nearest section at or above `folder`.
+    fn section_for(&self, folder: &Path, pages: &[Page]) -> Option<PageId> {
+        folder
+            .ancestors()
+            .filter_map(|f| self.owners.get(f).copied())
+            .find(|&id| pages[id].is_section())
+    }
+}
+
+fn link_parents(pages: &mut [Page], folders: &FolderUrls) {
+    let mut children: BTreeMap<PageId, (Vec<PageId>, Vec<PageId>)> = BTreeMap::new();
+    for id in 0..pages.len() {
+        let folder = pages[id].rel_path.parent().unwrap_or(Path::new(""));
+        let search_from = match pages[id].kind {
+            // A section's own folder is itself; its parent is above that folder.
+            PageKind::Section => folder.parent(),
+            // A folder page's folder belongs to it; look one level up.
+            PageKind::Page
+                if pages[id]
+                    .rel_path
+                    .file_name()
+                    .is_some_and(|n| n == "index.md") =>
+            {
+                folder.parent()
+            }
+            PageKind::Page => Some(folder),
+        };
+        let parent = search_from.and_then(|f| folders.section_for(f, pages));
+        pages[id].parent = parent;
+        if let Some(parent) = parent {
+            let entry = children.entry(parent).or_default();
+            match pages[id].kind {
+                PageKind::Page => entry.0.push(id),
+                PageKind::Section => entry.1.push(id),
+            }
+        }
+    }
+    for (parent, (mut list, mut subsections)) in children {
+        list.sort_by(|&a, &b| section_order(&pages[a], &pages[b]));
+        subsections.sort_by(|&a, &b| section_order(&pages[a], &pages[b]));
+        pages[parent].pages = list;
+        pages[parent].subsections = subsections;
+    }
+}
+
+/// Weight (unweighted last), then date newest first (undated last), then title,
+/// then path so the order is total.
+pub fn section_order(a: &Page, b: &Page) -> Ordering {
+    let weight = |p: &Page| (p.meta.weight.is_none(), p.meta.weight);
+    weight(a)
+        .cmp(&weight(b))
+        .then_with(|| match (&a.meta.date, &b.meta.date) {
+            (Some(x), Some(y)) => y.cmp(x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| a.meta.title.cmp(&b.meta.title))
+        .then_with(|| a.rel_path.cmp(&b.rel_path))
+}
+
+/// Gives every asset its URL beside its page, and every folder page and section
+/// the list of its own assets.
+fn place_assets(pages: &mut [Page], folders: &FolderUrls, rel_paths: Vec<PathBuf>) -> Vec<Asset> {
+    let mut assets = Vec::with_capacity(rel_paths.len());
+    for rel_path in rel_paths {
+        let folder = rel_path.parent().unwrap_or(Path::new(""));
+        let file_name = rel_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let url = format!(
+            "{}{}",
+            folders.folder_url(folder),
+            encode_segment(&file_name)
+        );
+        let owner = folder
+            .ancestors()
+            .find_map(|f| folders.owners.get(f).copied());
+        if let Some(owner) = owner {
+            let page = &pages[owner];
+            let belongs = page.kind == PageKind::Page
+                || folder == page.rel_path.parent().unwrap_or(Path::new(""));
+            if belongs {
+                pages[owner].assets.push(url.clone());
+            }
+        }
+        assets.push(Asset { rel_path, url });
+    }
+    assets
+}
+
+/// Percent-encodes one URL path segment (spaces and other unsafe characters).
+pub fn encode_segment(segment: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'\\');
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+}

@@ -1,0 +1,44 @@
+//! Slugs: the lowercase ASCII names used in URLs and heading ids. Owns the one
+//! slug rule of SPEC §5 (transliterate, lowercase, everything else becomes `-`);
+//! callers decide what to do with an empty result.
+
+/// `"Übung 2: Palm Circling"` → `"ubung-2-palm-circling"`. Idempotent.
+pub fn slugify(text: &str) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut slug = String::with_capacity(ascii.len());
+    let mut pending_dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugify_transliterates_and_dashes() {
+        assert_eq!(slugify("Übung 2: Palm Circling"), "ubung-2-palm-circling");
+        assert_eq!(slugify("  Lower   Back "), "lower-back");
+        assert_eq!(slugify("body_areas"), "body-areas");
+        assert_eq!(slugify("Crème brûlée"), "creme-brulee");
+        assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn slugify_is_idempotent() {
+        for text in ["Übung 2: Palm", "a--b", "-x-", "ÆØÅ", "日本語"] {
+            let once = slugify(text);
+            assert_eq!(slugify(&once), once, "{text}");
+        }
+    }
+}

@@ -1,0 +1,587 @@
+//! Templates: Tera set-up and page rendering. Owns the template context of SPEC §9
+//! (names are a contract with themes), the functions `get_url` and `get_page`, the
+//! `date` filter, and turning Tera errors into diagnostics at the template's file
+//! and line. Templates are parsed once per build. It does not write files.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
+
+use crate::config::BaseUrl;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::discover::TemplateFile;
+use crate::markdown::TocItem;
+use crate::site::{Page, PageId, PageKind, Site};
+use crate::slug::slugify;
+
+/// Words per minute for `reading_time`.
+const READING_SPEED: usize = 200;
+
+/// Parsed templates and where each came from, for error messages.
+struct Templates {
+    tera: Tera,
+    files: BTreeMap<String, PathBuf>,
+}
+
+/// Parses every template once, with knead's functions and filters registered
+/// first (Tera 2 checks names at parse time). A syntax error names the file and line.
+fn load_templates(
+    files: &BTreeMap<String, TemplateFile>,
+    lookup: Lookup,
+) -> Result<Templates, Diagnostic> {
+    let paths: BTreeMap<String, PathBuf> = files
+        .iter()
+        .map(|(name, file)| (name.clone(), file.display_path.clone()))
+        .collect();
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".htm", ".xml"]);
+    tera.register_filter("date", date_filter);
+    let lookup = Arc::new(lookup);
+    let for_url = Arc::clone(&lookup);
+    tera.register_function("get_url", move |kwargs: Kwargs, _: &State| {
+        get_url(&for_url, &kwargs)
+    });
+    tera.register_function("get_page", move |kwargs: Kwargs, _: &State| {
+        get_page(&lookup, &kwargs)
+    });
+    tera.add_raw_templates(
+        files
+            .iter()
+            .map(|(name, file)| (name.as_str(), file.text.as_str())),
+    )
+    .map_err(|err| tera_diagnostic(&err, &paths))?;
+    Ok(Templates { tera, files: paths })
+}
+
+/// One rendered output file: its path relative to the output folder, and text.
+pub struct RenderedFile {
+    pub rel_path: PathBuf,
+    /// The file it was made from, for collision messages.
+    pub source: PathBuf,
+    pub text: String,
+}
+
+/// What the template stage needs besides the site.
+pub struct TemplateInput<'a> {
+    pub templates: &'a BTreeMap<String, TemplateFile>,
+    /// Output-relative paths of the static files, so `get_url` can check them.
+    pub static_files: Vec<&'a Path>,
+}
+
+/// Parses the templates, then, if the build has no errors so far, renders every
+/// page and section, and the 404 page when the theme has one. The same template
+/// error hit by many pages is reported once.
+pub fn render_site(
+    site: &Site,
+    input: &TemplateInput<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<RenderedFile> {
+    let values = ContextValues::new(site);
+    let lookup = Lookup::new(site, &values, &input.static_files);
+    let templates = match load_templates(input.templates, lookup) {
+        Ok(templates) => templates,
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            return Vec::new();
+        }
+    };
+    if diagnostics.has_errors() {
+        return Vec::new();
+    }
+    let mut failures: BTreeMap<Diagnostic, Vec<PathBuf>> = BTreeMap::new();
+    let mut rendered = Vec::with_capacity(site.pages.len() + 1);
+    for (id, page) in site.pages.iter().enumerate() {
+        let template = template_for(site, id);
+        if !templates.tera.contains_template(&template) {
+            diagnostics.push(missing_template(page, &template));
+            continue;
+        }
+        let mut context = Context::new();
+        context.insert_value("site", values.site.clone());
+        let key = if page.is_section() { "section" } else { "page" };
+        context.insert_value(key, values.pages[id].clone());
+        match templates.tera.render(&template, &context) {
+            Ok(text) => rendered.push(RenderedFile {
+                rel_path: url_to_file(&page.url),
+                source: page.display_path(),
+                text,
+            }),
+            Err(err) => failures
+                .entry(tera_diagnostic(&err, &templates.files))
+                .or_default()
+                .push(page.display_path()),
+        }
+    }
+    if templates.tera.contains_template("404.html") {
+        let mut context = Context::new();
+        context.insert_value("site", values.site.clone());
+        match templates.tera.render("404.html", &context) {
+            Ok(text) => rendered.push(RenderedFile {
+                rel_path: PathBuf::from("404.html"),
+                source: templates.files.get("404.html").cloned().unwrap_or_default(),
+                text,
+            }),
+            Err(err) => {
+                failures
+                    .entry(tera_diagnostic(&err, &templates.files))
+                    .or_default();
+            }
+        }
+    }
+    for (diagnostic, pages) in failures {
+        diagnostics.push(with_pages(diagnostic, &pages));
+    }
+    rendered
+}
+
+fn template_for(site: &Site, id: PageId) -> String {
+    let page = site.page(id);
+    if let Some(name) = &page.meta.template {
+        return name.clone();
+    }
+    match page.kind {
+        PageKind::Section if id == site.home => "index.html".into(),
+        PageKind::Section => "section.html".into(),
+        PageKind::Page => "page.html".into(),
+    }
+}
+
+fn missing_template(page: &Page, template: &str) -> Diagnostic {
+    let (line, col) = page
+        .meta
+        .positions
+        .get("template")
+        .copied()
+        .unwrap_or((0, 0));
+    let help = if page.meta.template.is_some() {
+        format!("create templates/{template}, or remove `template:` to use the default")
+    } else {
+        format!("the theme has no {template}; add templates/{template} or pick a theme that has it")
+    };
+    Diagnostic::error(
+        page.display_path(),
+        format!("template {template:?} not found"),
+    )
+    .at(line, col)
+    .with_help(help)
+}
+
+fn with_pages(mut diagnostic: Diagnostic, pages: &[PathBuf]) -> Diagnostic {
+    if let Some(first) = pages.first() {
+        let others = match pages.len() - 1 {
+            0 => String::new(),
+            1 => " and 1 other page".to_string(),
+            n => format!(" and {n} other pages"),
+        };
+        diagnostic.message = format!(
+            "{} (while rendering {}{others})",
+            diagnostic.message,
+            first.display()
+        );
+    }
+    diagnostic
+}
+
+/// `/types/swedish/` → `types/swedish/index.html`.
+fn url_to_file(url: &str) -> PathBuf {
+    let mut path = PathBuf::new();
+    for segment in url.split('/').filter(|s| !s.is_empty()) {
+        path.push(segment);
+    }
+    path.push("index.html");
+    path
+}
+
+/// Tera's error as a diagnostic at the template's file, line and column, with the
+/// error's causes appended (Tera keeps the useful part in `source()`).
+fn tera_diagnostic(err: &tera::Error, files: &BTreeMap<String, PathBuf>) -> Diagnostic {
+    let file_of = |name: &str| {
+        files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name))
+    };
+    let mut diagnostic = match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(file_of(report.filename()), report.message().to_string())
+                .at(span.start_line, span.start_col + 1)
+        }
+        tera::ErrorKind::MissingParent { current, parent } => Diagnostic::error(
+            file_of(current),
+            format!("extends {parent:?}, which does not exist"),
+        )
+        .with_help("check the name in `{% extends %}`; names are relative to the templates folder"),
+        tera::ErrorKind::TemplateNotFound(name) => {
+            Diagnostic::error("templates", format!("template {name:?} not found"))
+                .with_help("check the names used in `{% include %}` and `{% extends %}`")
+        }
+        _ => Diagnostic::error("templates", err.to_string()),
+    };
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        diagnostic.message = format!("{}: {inner}", diagnostic.message);
+        cause = inner.source();
+    }
+    diagnostic
+}
+
+/// `{{ page.date | date(format="%B %-d, %Y") }}`: formats an ISO date as written
+/// in front matter, in the time the author wrote it.
+fn date_filter(value: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let format = kwargs.get::<&str>("format")?.unwrap_or("%Y-%m-%d");
+    let datetime = value
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            value
+                .parse::<jiff::Timestamp>()
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).datetime())
+        })
+        .map_err(|e| tera::Error::message(format!("date: {value:?} is not a date: {e}")))?;
+    jiff::fmt::strtime::format(format, datetime)
+        .map_err(|e| tera::Error::message(format!("date: bad format {format:?}: {e}")))
+}
+
+/// A `{title, url, permalink}` item (with `description` and `weight`, which
+/// section items need and page items may use).
+#[derive(Serialize)]
+struct LinkItem<'a> {
+    title: &'a str,
+    url: String,
+    permalink: String,
+    description: Option<&'a str>,
+    weight: Option<i64>,
+}
+
+fn link_item<'a>(site: &'a Site, id: PageId) -> LinkItem<'a> {
+    let page = site.page(id);
+    let base = &site.config.base_url;
+    LinkItem {
+        title: &page.meta.title,
+        url: base.url(&page.url),
+        permalink: base.permalink(&page.url),
+        description: page.meta.description.as_deref(),
+        weight: page.meta.weight,
+    }
+}
+
+#[derive(Serialize)]
+struct TermItem {
+    name: String,
+    slug: String,
+    url: String,
+    permalink: String,
+}
+
+fn term_item(base: &BaseUrl, taxonomy_slug: &str, name: &str) -> TermItem {
+    let slug = slugify(name);
+    let site_path = format!("/{taxonomy_slug}/{slug}/");
+    TermItem {
+        name: name.to_string(),
+        slug,
+        url: base.url(&site_path),
+        permalink: base.permalink(&site_path),
+    }
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    date: Option<&'a str>,
+    updated: Option<&'a str>,
+    slug: &'a str,
+    path: String,
+    url: String,
+    permalink: String,
+    content: &'a str,
+    toc: &'a [TocItem],
+    word_count: usize,
+    reading_time: usize,
+    weight: Option<i64>,
+    draft: bool,
+    taxonomies: BTreeMap<&'a str, Vec<TermItem>>,
+    backlinks: Vec<LinkItem<'a>>,
+    related: Vec<LinkItem<'a>>,
+    ancestors: Vec<LinkItem<'a>>,
+    prev: Option<LinkItem<'a>>,
+    next: Option<LinkItem<'a>>,
+    assets: Vec<String>,
+    extra: &'a serde_yaml::Value,
+}
+
+/// Every page's context value, built once per build and shared (Tera values are
+/// reference-counted, so lists of pages cost a pointer per entry).
+struct ContextValues {
+    site: Value,
+    pages: Vec<Value>,
+}
+
+impl ContextValues {
+    fn new(site: &Site) -> ContextValues {
+        let mut pages: Vec<Value> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(id, _)| page_value(site, id))
+            .collect();
+        for (id, page) in site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_section())
+        {
+            let Some(mut map) = pages[id].clone().into_map() else {
+                continue;
+            };
+            let list: Vec<Value> = page.pages.iter().map(|&p| pages[p].clone()).collect();
+            let subsections: Vec<Value> = page
+                .subsections
+                .iter()
+                .map(|&s| Value::from_serializable(&link_item(site, s)))
+                .collect();
+            map.insert("pages".into(), Value::from(list));
+            map.insert("subsections".into(), Value::from(subsections));
+            pages[id] = Value::from(map);
+        }
+        ContextValues {
+            site: site_value(site),
+            pages,
+        }
+    }
+}
+
+fn page_value(site: &Site, id: PageId) -> Value {
+    let page = site.page(id);
+    let base = &site.config.base_url;
+    let (prev, next) = site.siblings(id);
+    let words = page.rendered.word_count;
+    let context = PageContext {
+        title: &page.meta.title,
+        description: page.meta.description.as_deref(),
+        date: page.meta.date.as_ref().map(|d| d.text.as_str()),
+        updated: page.meta.updated.as_ref().map(|d| d.text.as_str()),
+        slug: &page.slug,
+        path: slash_path(&page.rel_path),
+        url: base.url(&page.url),
+        permalink: base.permalink(&page.url),
+        content: &page.rendered.html,
+        toc: if page.meta.toc {
+            &page.rendered.toc
+        } else {
+            &[]
+        },
+        word_count: words,
+        reading_time: words.div_ceil(READING_SPEED),
+        weight: page.meta.weight,
+        draft: page.meta.draft,
+        taxonomies: page_taxonomies(site, page),
+        backlinks: Vec::new(),
+        related: Vec::new(),
+        ancestors: site
+            .ancestors(id)
+            .into_iter()
+            .map(|a| link_item(site, a))
+            .collect(),
+        prev: prev.map(|p| link_item(site, p)),
+        next: next.map(|n| link_item(site, n)),
+        assets: page.assets.iter().map(|a| base.url(a)).collect(),
+        extra: &page.meta.extra,
+    };
+    Value::from_serializable(&context)
+}
+
+fn page_taxonomies<'a>(site: &'a Site, page: &'a Page) -> BTreeMap<&'a str, Vec<TermItem>> {
+    let base = &site.config.base_url;
+    site.config
+        .taxonomies
+        .iter()
+        .filter_map(|taxonomy| {
+            let (_, terms) = page
+                .meta
+                .taxonomies
+                .iter()
+                .find(|(name, _)| *name == taxonomy.name)?;
+            let items = terms
+                .iter()
+                .map(|t| term_item(base, &taxonomy.slug, t))
+                .collect();
+            Some((taxonomy.name.as_str(), items))
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SiteContext<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: String,
+    language: &'a str,
+    extra: &'a serde_yaml::Value,
+    sections: Vec<LinkItem<'a>>,
+    taxonomies: BTreeMap<&'a str, Vec<TermItem>>,
+}
+
+fn site_value(site: &Site) -> Value {
+    let config = &site.config;
+    let context = SiteContext {
+        title: &config.title,
+        description: &config.description,
+        base_url: config.base_url.as_string(),
+        language: &config.language,
+        extra: &config.extra,
+        sections: site
+            .top_sections()
+            .iter()
+            .map(|&s| link_item(site, s))
+            .collect(),
+        taxonomies: site_taxonomies(site),
+    };
+    Value::from_serializable(&context)
+}
+
+/// Every taxonomy's terms, one per slug (the first spelling in path order), sorted by name.
+fn site_taxonomies(site: &Site) -> BTreeMap<&str, Vec<TermItem>> {
+    let base = &site.config.base_url;
+    site.config
+        .taxonomies
+        .iter()
+        .map(|taxonomy| {
+            let mut seen = HashSet::new();
+            let mut terms: Vec<TermItem> = site
+                .pages
+                .iter()
+                .flat_map(|p| p.meta.taxonomies.iter())
+                .filter(|(name, _)| *name == taxonomy.name)
+                .flat_map(|(_, terms)| terms.iter())
+                .filter(|t| seen.insert(slugify(t)))
+                .map(|t| term_item(base, &taxonomy.slug, t))
+                .collect();
+            terms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.slug.cmp(&b.slug)));
+            (taxonomy.name.as_str(), terms)
+        })
+        .collect()
+}
+
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What `get_url` and `get_page` look things up in.
+struct Lookup {
+    base: BaseUrl,
+    /// Content path (`types/swedish.md`) → (site path, context value).
+    pages: HashMap<String, (String, Value)>,
+    /// Site paths of files that exist in the output: static files and assets.
+    files: HashSet<String>,
+}
+
+/// Files knead itself may write beside the pages; `get_url` accepts them unchecked.
+const GENERATED_FILES: &[&str] = &[
+    "404.html",
+    "atom.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "search-index.json",
+];
+
+impl Lookup {
+    fn new(site: &Site, values: &ContextValues, static_files: &[&Path]) -> Lookup {
+        let pages = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(id, p)| {
+                (
+                    slash_path(&p.rel_path),
+                    (p.url.clone(), values.pages[id].clone()),
+                )
+            })
+            .collect();
+        let static_urls = static_files.iter().map(|p| format!("/{}", slash_path(p)));
+        Lookup {
+            base: site.config.base_url.clone(),
+            pages,
+            files: site
+                .assets
+                .iter()
+                .map(|a| a.url.clone())
+                .chain(static_urls)
+                .collect(),
+        }
+    }
+}
+
+fn get_url(lookup: &Lookup, kwargs: &Kwargs) -> TeraResult<String> {
+    let path = kwargs.must_get::<&str>("path")?;
+    if let Some(content_path) = path.strip_prefix("@/") {
+        let (site_path, _) = find_page(lookup, content_path)?;
+        return Ok(lookup.base.url(site_path));
+    }
+    let site_path = format!("/{}", path.trim_start_matches('/'));
+    let is_file = site_path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
+    let known = lookup.files.contains(&site_path)
+        || GENERATED_FILES.contains(&site_path.trim_start_matches('/'));
+    if is_file && !known {
+        return Err(tera::Error::message(format!(
+            "get_url: no file {path:?} in static/, the theme's static/ or content/"
+        )));
+    }
+    Ok(lookup.base.url(&site_path))
+}
+
+fn get_page(lookup: &Lookup, kwargs: &Kwargs) -> TeraResult<Value> {
+    let path = kwargs.must_get::<&str>("path")?;
+    let (_, value) = find_page(lookup, path.strip_prefix("@/").unwrap_or(path))?;
+    Ok(value.clone())
+}
+
+fn find_page<'a>(lookup: &'a Lookup, content_path: &str) -> TeraResult<&'a (String, Value)> {
+    lookup
+        .pages
+        .get(content_path.trim_start_matches('/'))
+        .ok_or_else(|| tera::Error::message(format!("no page at content/{content_path}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_to_file_makes_pretty_urls() {
+        assert_eq!(url_to_file("/"), PathBuf::from("index.html"));
+        assert_eq!(
+            url_to_file("/types/swedish/"),
+            PathBuf::from("types/swedish/index.html")
+        );
+    }
+
+    #[test]
+    fn date_filter_formats_dates_and_times() {
+        let kwargs = Kwargs::from([("format", Value::from("%B %-d, %Y"))]);
+        let context = Context::new();
+        let state = State::new(&context);
+        assert_eq!(
+            date_filter("2024-05-01", kwargs.clone(), &state)
+                .ok()
+                .as_deref(),
+            Some("May 1, 2024")
+        );
+        assert_eq!(
+            date_filter("2024-05-01T23:30:00+02:00", kwargs.clone(), &state)
+                .ok()
+                .as_deref(),
+            Some("May 1, 2024")
+        );
+        assert!(date_filter("yesterday", kwargs, &state).is_err());
+    }
+}

@@ -1,0 +1,294 @@
+//! Reading a top-level YAML mapping field by field, with positions in the file the
+//! YAML came from. Owns YAML syntax errors, type errors and unknown keys; it does not
+//! know which keys exist (callers say so).
+//!
+//! Why not `#[derive(Deserialize)]` with `deny_unknown_fields`: front matter has keys
+//! that only site.yaml defines (taxonomies), serde's `flatten` loses error positions,
+//! and authors deserve "did you mean" and the key's own line, not the mapping's.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
+
+use crate::diagnostic::{Diagnostic, suggest};
+
+/// Where a YAML fragment sits in its file, so positions point into the file itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin {
+    /// 1-based line of the fragment's first line in the file.
+    pub first_line: usize,
+}
+
+/// A parsed mapping whose fields are taken one by one; what is left at the end is
+/// unknown.
+pub(crate) struct Fields {
+    path: PathBuf,
+    origin: Origin,
+    map: Mapping,
+    positions: HashMap<String, KeyPosition>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct KeyPosition {
+    line: usize,
+    key_col: usize,
+    value_col: usize,
+}
+
+impl Fields {
+    /// Parses `text` (the YAML only) as a mapping. An empty document is an empty
+    /// mapping; anything else that is not a mapping is an error.
+    pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<Fields, Diagnostic> {
+        let value: Value = serde_yaml::from_str(text)
+            .map_err(|err| yaml_error_diagnostic(path, text, origin, &err))?;
+        let map = match value {
+            Value::Mapping(map) => map,
+            Value::Null => Mapping::new(),
+            other => {
+                return Err(Diagnostic::error(
+                    path,
+                    format!(
+                        "expected a mapping of `key: value` lines, found {}",
+                        describe(&other)
+                    ),
+                )
+                .at(origin.first_line, 1)
+                .with_help(
+                    "write one `key: value` per line, for example `title: Swedish Massage`",
+                ));
+            }
+        };
+        Ok(Fields {
+            path: path.to_path_buf(),
+            origin,
+            map,
+            positions: key_positions(text, origin),
+            diagnostics: Vec::new(),
+        })
+    }
+
+    /// Removes `key` and converts it to `T`; a value of the wrong type is reported
+    /// at the value's position and yields `None`.
+    pub fn take<T: DeserializeOwned>(&mut self, key: &str, expected: &str) -> Option<T> {
+        let value = self.map.remove(key)?;
+        match serde_yaml::from_value::<T>(value.clone()) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.type_error(key, expected, &value);
+                None
+            }
+        }
+    }
+
+    /// Removes `key` as a raw YAML value (for free-form maps like `extra`).
+    pub fn take_value(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Reports a problem with the value of `key`, at the value's position.
+    pub fn value_error(&mut self, key: &str, message: String, help: Option<String>) {
+        let (line, col) = self.value_position(key);
+        let mut diagnostic = Diagnostic::error(&self.path, message).at(line, col);
+        diagnostic.help = help;
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn type_error(&mut self, key: &str, expected: &str, value: &Value) {
+        self.value_error(
+            key,
+            format!("`{key}` must be {expected}, found {}", describe(value)),
+            None,
+        );
+    }
+
+    /// Line and column of every top-level key found.
+    pub fn positions(&self) -> HashMap<String, (usize, usize)> {
+        self.positions
+            .iter()
+            .map(|(key, p)| (key.clone(), (p.line, p.key_col)))
+            .collect()
+    }
+
+    pub fn key_position(&self, key: &str) -> (usize, usize) {
+        self.positions
+            .get(key)
+            .map_or((self.origin.first_line, 1), |p| (p.line, p.key_col))
+    }
+
+    fn value_position(&self, key: &str) -> (usize, usize) {
+        self.positions
+            .get(key)
+            .map_or((self.origin.first_line, 1), |p| (p.line, p.value_col))
+    }
+
+    /// Ends reading: every key not taken is reported as unknown, with the closest
+    /// known key as a suggestion. `what` names the file kind ("front matter").
+    pub fn finish(mut self, known: &[&str], what: &str) -> Vec<Diagnostic> {
+        let leftover: Vec<Value> = self.map.keys().cloned().collect();
+        for key in leftover {
+            let name = match &key {
+                Value::String(s) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            let (line, col) = self.key_position(&name);
+            let mut diagnostic =
+                Diagnostic::error(&self.path, format!("unknown {what} key `{name}`")).at(line, col);
+            diagnostic.help = Some(match suggest(&name, known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the known keys are: {}", known.join(", ")),
+            });
+            self.diagnostics.push(diagnostic);
+        }
+        self.diagnostics
+    }
+}
+
+/// A YAML error translated to a position in the file and a message without the
+/// fragment-relative "at line N column M" that the parser appends.
+fn yaml_error_diagnostic(
+    path: &Path,
+    text: &str,
+    origin: Origin,
+    err: &serde_yaml::Error,
+) -> Diagnostic {
+    let (line, col) = match err.location() {
+        Some(loc) => (origin.first_line + loc.line() - 1, loc.column()),
+        None => (
+            origin.first_line + text.lines().count().saturating_sub(1),
+            1,
+        ),
+    };
+    Diagnostic::error(path, format!("invalid YAML: {}", strip_positions(&err.to_string())))
+        .at(line, col)
+        .with_help("check the indentation and quoting here; values containing `: ` or starting with `[`, `{`, `*`, `&` or `@` need quotes")
+}
+
+fn strip_positions(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(" at line ") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start + " at line ".len()..];
+        let after_line = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+        rest = match after_line.strip_prefix(" column ") {
+            Some(col) => col.trim_start_matches(|c: char| c.is_ascii_digit()),
+            None => after_line,
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Finds top-level keys by their lines. Block-style front matter puts every
+/// top-level key at column 1, which is all authors write in practice; keys not
+/// found this way fall back to the fragment's first line.
+fn key_positions(text: &str, origin: Origin) -> HashMap<String, KeyPosition> {
+    let mut positions = HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        if let Some((key, value_col)) = parse_key_line(line) {
+            positions.entry(key).or_insert(KeyPosition {
+                line: origin.first_line + index,
+                key_col: 1,
+                value_col,
+            });
+        }
+    }
+    positions
+}
+
+fn parse_key_line(line: &str) -> Option<(String, usize)> {
+    let first = line.chars().next()?;
+    if first.is_whitespace() || matches!(first, '#' | '-' | '[' | '{' | '}' | ']') {
+        return None;
+    }
+    let (key, after_key) = match first {
+        '"' | '\'' => {
+            let end = line[1..].find(first)? + 1;
+            (line[1..end].to_string(), end + 1)
+        }
+        _ => {
+            let colon = find_key_colon(line)?;
+            (line[..colon].trim_end().to_string(), colon)
+        }
+    };
+    let rest = line[after_key..].strip_prefix(':')?;
+    let spaces = rest.len() - rest.trim_start().len();
+    let value_col = line[..after_key + 1 + spaces].chars().count() + 1;
+    Some((key, value_col))
+}
+
+/// The colon that ends a plain key: followed by a space or the end of the line.
+fn find_key_colon(line: &str) -> Option<usize> {
+    line.match_indices(':')
+        .map(|(i, _)| i)
+        .find(|&i| line[i + 1..].is_empty() || line[i + 1..].starts_with([' ', '\t']))
+}
+
+/// A short human description of a YAML value, for type errors.
+pub(crate) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing (null)".into(),
+        Value::Bool(b) => format!("the boolean `{b}`"),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a mapping".into(),
+        Value::Tagged(t) => format!("a value tagged `{}`", t.tag),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str) -> Fields {
+        Fields::parse(Path::new("a.md"), text, Origin { first_line: 2 }).expect("valid yaml")
+    }
+
+    #[test]
+    fn key_line_positions_are_file_lines() {
+        let f = fields("title: Hi\n\"weight\":   3\n");
+        assert_eq!(f.key_position("title"), (2, 1));
+        assert_eq!(f.value_position("title"), (2, 8));
+        assert_eq!(f.value_position("weight"), (3, 13));
+    }
+
+    #[test]
+    fn unknown_keys_get_suggestions() {
+        let mut f = fields("titel: Hi\n");
+        assert_eq!(f.take::<String>("title", "a string"), None);
+        let diags = f.finish(&["title", "date"], "front matter");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 2);
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn wrong_type_points_at_value() {
+        let mut f = fields("weight: heavy\n");
+        assert_eq!(f.take::<i64>("weight", "a whole number"), None);
+        let diags = f.finish(&[], "front matter");
+        assert_eq!((diags[0].line, diags[0].col), (2, 9));
+        assert!(diags[0].message.contains("the string \"heavy\""));
+    }
+
+    #[test]
+    fn syntax_error_is_relative_to_file() {
+        let err = Fields::parse(
+            Path::new("a.md"),
+            "title: a\n  bad: [\n",
+            Origin { first_line: 2 },
+        )
+        .err()
+        .expect("invalid yaml");
+        assert!(err.line >= 3, "{err}");
+        assert!(!err.message.contains("at line"), "{}", err.message);
+    }
+}
