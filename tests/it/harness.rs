@@ -1,0 +1,181 @@
+//! `TestSite`: a throwaway site folder with a minimal theme, built with the real
+//! `knead` binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const SITE_YAML: &str =
+    "title: Test Site\nbase_url: https://example.org/docs/\ntheme: t\ntaxonomies: [tags]\n";
+
+/// Templates that print the context fields tests look at, one per line.
+const THEME: &[(&str, &str)] = &[
+    (
+        "base.html",
+        "<html><head><link href=\"{{ get_url(path='css/s.css') }}\"></head><body>{% block main %}{% endblock main %}</body></html>\n",
+    ),
+    (
+        "page.html",
+        "{% extends \"base.html\" %}{% block main %}\ntitle={{ page.title }}\nurl={{ page.url }}\npermalink={{ page.permalink }}\nwords={{ page.word_count }}\nminutes={{ page.reading_time }}\n{% for a in page.ancestors %}ancestor={{ a.url }}\n{% endfor %}{% if page.prev %}prev={{ page.prev.url }}\n{% endif %}{% if page.next %}next={{ page.next.url }}\n{% endif %}{% for t in page.toc %}toc={{ t.id }}:{{ t.title }}:{{ t.children | length }}\n{% endfor %}{% for a in page.assets %}asset={{ a }}\n{% endfor %}content={{ page.content | safe }}\n{% endblock main %}",
+    ),
+    (
+        "section.html",
+        "{% extends \"base.html\" %}{% block main %}\nsection={{ section.title }}\nurl={{ section.url }}\n{% for p in section.pages %}page={{ p.url }}\n{% endfor %}{% for s in section.subsections %}sub={{ s.url }}\n{% endfor %}{% endblock main %}",
+    ),
+    (
+        "index.html",
+        "{% extends \"base.html\" %}{% block main %}\nhome={{ section.title }}\n{% for s in site.sections %}nav={{ s.url }}\n{% endfor %}{% for p in section.pages %}page={{ p.url }}\n{% endfor %}{% endblock main %}",
+    ),
+];
+
+pub struct TestSite {
+    dir: TempDir,
+}
+
+/// The result of one `knead` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "build failed:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+impl TestSite {
+    /// A site with site.yaml, theme `t` (page, section, index templates, a
+    /// stylesheet) and a home page.
+    pub fn new() -> TestSite {
+        let site = TestSite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        site.file("site.yaml", SITE_YAML);
+        for (name, text) in THEME {
+            site.file(&format!("themes/t/templates/{name}"), text);
+        }
+        site.file("themes/t/static/css/s.css", "body{}\n");
+        site.file("content/_index.md", "---\ntitle: Home\n---\nWelcome.\n");
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file, creating its folders.
+    pub fn file(&self, rel: &str, text: &str) -> &TestSite {
+        self.bytes(rel, text.as_bytes())
+    }
+
+    pub fn bytes(&self, rel: &str, bytes: &[u8]) -> &TestSite {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("create dirs");
+        fs::write(&path, bytes).expect("write fixture");
+        self
+    }
+
+    pub fn remove(&self, rel: &str) -> &TestSite {
+        fs::remove_file(self.path(rel)).expect("remove fixture");
+        self
+    }
+
+    /// Runs `knead build --root <site>` plus `args`.
+    pub fn build(&self, args: &[&str]) -> Run {
+        self.knead(
+            &[
+                "build",
+                "--root",
+                self.root().to_str().expect("utf-8 temp path"),
+            ],
+            args,
+        )
+    }
+
+    pub fn knead(&self, first: &[&str], rest: &[&str]) -> Run {
+        let output = Command::cargo_bin("knead")
+            .expect("knead binary")
+            .args(first)
+            .args(rest)
+            .current_dir(self.root())
+            .output()
+            .expect("run knead");
+        Run::from(output)
+    }
+
+    /// A file of the default output folder.
+    #[track_caller]
+    pub fn output(&self, rel: &str) -> String {
+        let path = self.path("output").join(rel);
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    }
+
+    pub fn output_exists(&self, rel: &str) -> bool {
+        self.path("output").join(rel).exists()
+    }
+
+    /// Every file under `dir` with its bytes, sorted by path.
+    pub fn snapshot(&self, dir: &str) -> Vec<(PathBuf, Vec<u8>)> {
+        let base = self.path(dir);
+        let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(&base)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.expect("walk output"))
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(&base)
+                    .expect("under base")
+                    .to_path_buf();
+                (rel, fs::read(e.path()).expect("read output"))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+/// A page file with the given front-matter lines and body.
+pub fn page(front_matter: &str, body: &str) -> String {
+    format!("---\n{front_matter}\n---\n{body}")
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one binary, a module per feature. Each test builds a small
+//! fixture site in a temp dir with the real `knead` binary and asserts on the
+//! output files and on the error text (which is part of the product).
+
+mod harness;
+
+mod build_output;
+mod content_errors;
