@@ -32,6 +32,8 @@ pub struct Config {
     pub description: String,
     pub language: String,
     pub theme: Option<String>,
+    /// Where `theme` is written in site.yaml, for "theme not found".
+    pub theme_position: (usize, usize),
     pub taxonomies: Vec<Taxonomy>,
     pub feed: bool,
     pub search: bool,
@@ -132,6 +134,7 @@ pub fn parse_config(
     let language = fields
         .take("language", "a language code such as `en`")
         .unwrap_or_else(|| "en".to_string());
+    let theme_position = fields.value_position("theme");
     let theme = fields.take("theme", "the name of a folder in themes/");
     let taxonomies = read_taxonomies(&mut fields);
     let feed = fields.take("feed", "`true` or `false`").unwrap_or(false);
@@ -156,6 +159,7 @@ pub fn parse_config(
             description,
             language,
             theme,
+            theme_position,
             taxonomies,
             feed,
             search,

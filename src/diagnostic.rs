@@ -142,8 +142,10 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn build(diagnostics: Diagnostics) -> Self {
-        Error::Build(diagnostics.into_sorted())
+    pub fn build(diagnostics: impl IntoIterator<Item = Diagnostic>) -> Self {
+        let mut all = Diagnostics::default();
+        all.extend(diagnostics);
+        Error::Build(all.into_sorted())
     }
 
     pub fn exit_code(&self) -> i32 {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 
 pub const CONTENT_DIR: &str = "content";
@@ -46,7 +47,7 @@ pub struct TemplateFile {
 
 /// Loads the site under `root`. Problems (unreadable files, bad encodings, symlinks
 /// pointing out of the site) are collected, not fatal.
-pub fn load_sources(root: &Path, theme: Option<&str>, diagnostics: &mut Diagnostics) -> Sources {
+pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics) -> Sources {
     let walker = Walker::new(root);
     let mut sources = Sources::default();
     let content_dir = root.join(CONTENT_DIR);
@@ -61,12 +62,13 @@ pub fn load_sources(root: &Path, theme: Option<&str>, diagnostics: &mut Diagnost
         }
     }
     let mut layers = Vec::new();
-    if let Some(theme) = theme {
+    if let Some(theme) = &config.theme {
         let theme_dir = root.join(THEMES_DIR).join(theme);
         if theme_dir.is_dir() {
             layers.push(theme_dir);
         } else {
-            diagnostics.push(missing_theme(root, theme));
+            let (line, col) = config.theme_position;
+            diagnostics.push(missing_theme(root, theme).at(line, col));
         }
     }
     layers.push(root.to_path_buf());
@@ -152,7 +154,7 @@ impl Walker {
             match entry {
                 Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
                 Ok(_) => {}
-                Err(err) => diagnostics.push(self.walk_error(&err)),
+                Err(err) => diagnostics.extend(self.walk_error(&err)),
             }
         }
         diagnostics.extend(escapes);
@@ -190,13 +192,24 @@ impl Walker {
         }
     }
 
-    fn walk_error(&self, err: &walkdir::Error) -> Diagnostic {
-        let path = err.path().map(|p| strip(p, &self.root)).unwrap_or_default();
-        if err.loop_ancestor().is_some() {
-            return Diagnostic::warning(path, "symlink loop skipped")
-                .with_help("remove the symlink that points back to one of its own parent folders");
+    /// Walk errors on ignored names are dropped: Emacs's lock file `.#x.md` is a
+    /// symlink to nowhere that exists while a buffer is unsaved.
+    fn walk_error(&self, err: &walkdir::Error) -> Option<Diagnostic> {
+        let full_path = err.path().unwrap_or(Path::new(""));
+        let path = strip(full_path, &self.root);
+        let name = full_path.file_name().map(|n| n.to_string_lossy());
+        if name.is_some_and(|n| is_ignored(&n, false)) {
+            return None;
         }
-        Diagnostic::error(path, format!("could not read: {err}"))
+        if err.loop_ancestor().is_some() {
+            return Some(Diagnostic::warning(path, "symlink loop skipped").with_help(
+                "remove the symlink that points back to one of its own parent folders",
+            ));
+        }
+        if full_path.is_symlink() && !full_path.exists() {
+            return Some(Diagnostic::warning(path, "broken symlink skipped"));
+        }
+        Some(Diagnostic::error(path, format!("could not read: {err}")))
     }
 }
 
@@ -222,29 +235,32 @@ fn is_markdown(path: &Path) -> bool {
 
 fn read_text(root: &Path, path: &Path, diagnostics: &mut Diagnostics) -> Option<String> {
     let display = strip(path, root);
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            diagnostics.push(Diagnostic::io(&display, "read the file", &err));
-            return None;
+    let decoded = std::fs::read(path)
+        .map_err(|err| Diagnostic::io(&display, "read the file", &err))
+        .and_then(|bytes| decode_text(&display, bytes));
+    match decoded {
+        Ok(text) => Some(text),
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            None
         }
-    };
+    }
+}
+
+/// UTF-8 text without its BOM, or an error at the first bad byte.
+pub fn decode_text(display: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     match String::from_utf8(bytes) {
-        Ok(text) => Some(
-            text.strip_prefix('\u{feff}')
-                .map(str::to_string)
-                .unwrap_or(text),
-        ),
+        Ok(text) => Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text)),
         Err(err) => {
             let valid = err.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&err.as_bytes()[..valid]);
             let (line, col) = line_col(&prefix, valid);
-            diagnostics.push(
-                Diagnostic::error(display, "the file is not valid UTF-8")
-                    .at(line, col)
-                    .with_help("save the file with UTF-8 encoding in your editor"),
-            );
-            None
+            Err(Diagnostic::error(display, "the file is not valid UTF-8")
+                .at(line, col)
+                .with_help("save the file with UTF-8 encoding in your editor"))
         }
     }
 }

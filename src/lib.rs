@@ -65,7 +65,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
     let config = load_config(&options.root, base_url.as_ref())?;
     let mut diagnostics = Diagnostics::default();
-    let sources = load_sources(&options.root, config.theme.as_deref(), &mut diagnostics);
+    let sources = load_sources(&options.root, &config, &mut diagnostics);
     let mut site = load_site(
         config,
         sources.markdown.clone(),
@@ -93,13 +93,14 @@ fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
 
 fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|err| {
+    let bytes = std::fs::read(&path).map_err(|err| {
         Error::Usage(format!(
             "cannot read {}: {err}; run knead in a site folder or pass --root DIR",
             path.display()
         ))
     })?;
-    parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::Build)
+    let text = discover::decode_text(Path::new(CONFIG_FILE), bytes)?;
+    parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::build)
 }
 
 fn render_markdown(site: &mut Site) {

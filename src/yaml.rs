@@ -122,7 +122,7 @@ impl Fields {
             .map_or((self.origin.first_line, 1), |p| (p.line, p.key_col))
     }
 
-    fn value_position(&self, key: &str) -> (usize, usize) {
+    pub fn value_position(&self, key: &str) -> (usize, usize) {
         self.positions
             .get(key)
             .map_or((self.origin.first_line, 1), |p| (p.line, p.value_col))
