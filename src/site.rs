@@ -4,7 +4,7 @@
 //! Markdown is rendered). It does not render anything.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -238,28 +238,38 @@ fn page_slug(rel_path: &Path, kind: PageKind, meta: &FrontMatter) -> String {
 
 /// Layout rules that the tree relies on: a folder page is a leaf.
 fn check_layout(pages: &[Page], diagnostics: &mut Diagnostics) {
-    let folder_pages: Vec<&Path> = pages
+    let folder_pages: HashSet<&Path> = pages
         .iter()
         .filter(|p| p.rel_path.file_name().is_some_and(|n| n == "index.md"))
         .filter_map(|p| p.rel_path.parent())
         .collect();
     for page in pages {
-        let own_folder = page.rel_path.parent().unwrap_or(Path::new(""));
+        // A folder page's own index.md is the one file its folder may hold.
         let is_own_index = page.rel_path.file_name().is_some_and(|n| n == "index.md");
-        for &folder in &folder_pages {
-            let inside =
-                page.rel_path.starts_with(folder) && !(is_own_index && own_folder == folder);
-            if inside {
-                diagnostics.push(
-                    Diagnostic::error(page.display_path(), format!(
-                        "this file is inside the folder page {}/index.md, which cannot hold other pages",
-                        Path::new(CONTENT_DIR).join(folder).display()
-                    ))
-                    .with_help("move it out, or rename index.md to _index.md to make the folder a section"),
-                );
-            }
+        let skip = if is_own_index { 2 } else { 1 };
+        if let Some(folder) = enclosing_folder(&page.rel_path, skip, &folder_pages) {
+            diagnostics.push(
+                Diagnostic::error(page.display_path(), format!(
+                    "this file is inside the folder page {}/index.md, which cannot hold other pages",
+                    Path::new(CONTENT_DIR).join(folder).display()
+                ))
+                .with_help("move it out, or rename index.md to _index.md to make the folder a section"),
+            );
         }
     }
+}
+
+/// The first of `folders` above `rel_path`, skipping its first `skip` ancestors
+/// (the path itself counts as one). Linear in the path's depth.
+fn enclosing_folder<'a>(
+    rel_path: &Path,
+    skip: usize,
+    folders: &HashSet<&'a Path>,
+) -> Option<&'a Path> {
+    rel_path
+        .ancestors()
+        .skip(skip)
+        .find_map(|folder| folders.get(folder).copied())
 }
 
 /// Drafts are left out, and so is everything under a draft section.
@@ -267,12 +277,13 @@ fn drop_drafts(pages: &mut Vec<Page>, keep_drafts: bool) {
     if keep_drafts {
         return;
     }
-    let draft_folders: Vec<PathBuf> = pages
+    let draft_folders: HashSet<PathBuf> = pages
         .iter()
         .filter(|p| p.meta.draft && p.is_section() && !is_home(&p.rel_path))
         .filter_map(|p| p.rel_path.parent().map(Path::to_path_buf))
         .collect();
-    pages.retain(|p| !p.meta.draft && !draft_folders.iter().any(|f| p.rel_path.starts_with(f)));
+    let draft_folders: HashSet<&Path> = draft_folders.iter().map(PathBuf::as_path).collect();
+    pages.retain(|p| !p.meta.draft && enclosing_folder(&p.rel_path, 1, &draft_folders).is_none());
 }
 
 fn implicit_home(config: &Config) -> Page {

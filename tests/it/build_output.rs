@@ -409,3 +409,35 @@ fn symlinks_out_of_the_site_are_not_followed() {
         "a symlink inside the site is followed"
     );
 }
+
+#[test]
+fn folder_page_cannot_hold_other_pages() {
+    let site = TestSite::new();
+    site.file(
+        "content/types/swedish/index.md",
+        &page("title: Swedish", ""),
+    );
+    site.file("content/types/swedish/notes.md", &page("title: Notes", ""));
+    site.file(
+        "content/types/swedish/deeper/more.md",
+        &page("title: More", ""),
+    );
+    let run = site.build(&[]);
+    run.assert_code(1);
+    for file in ["notes.md", "deeper/more.md"] {
+        run.assert_stderr_has(&format!(
+            "content/types/swedish/{file}: error: this file is inside the folder page content/types/swedish/index.md"
+        ));
+    }
+    run.assert_stderr_has("build failed with 2 errors");
+}
+
+#[test]
+fn folder_with_both_index_files_is_an_error() {
+    let site = TestSite::new();
+    site.file("content/types/_index.md", &page("title: Types", ""));
+    site.file("content/types/index.md", &page("title: Types page", ""));
+    site.build(&[]).assert_code(1).assert_stderr_has(
+        "this folder has both content/types/_index.md and content/types/index.md",
+    );
+}
