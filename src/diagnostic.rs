@@ -109,13 +109,6 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    pub fn error_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
-    }
-
     /// Sorted by file, then position, so reports are stable whatever the order of work.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -15,6 +15,7 @@ pub mod slug;
 pub mod templates;
 mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,7 @@ use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
 use output::{OutputPlan, check_output_dir, write_output};
 use site::{Site, SiteOptions, load_site};
-use templates::{TemplateInput, render_site};
+use templates::{RenderedFile, TemplateInput, render_site};
 
 /// What `knead build` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -65,18 +66,34 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
     let config = load_config(&options.root, base_url.as_ref())?;
     let mut diagnostics = Diagnostics::default();
-    let sources = load_sources(&options.root, &config, &mut diagnostics);
+    let Sources {
+        markdown,
+        assets,
+        static_files,
+        templates,
+    } = load_sources(&options.root, &config, &mut diagnostics);
     let mut site = load_site(
         config,
-        sources.markdown.clone(),
-        sources.assets.clone(),
+        markdown,
+        assets,
         &SiteOptions {
             drafts: options.drafts,
         },
         &mut diagnostics,
     );
     render_markdown(&mut site);
-    let plan = plan_output(&options.root, &site, &sources, &mut diagnostics);
+    let input = TemplateInput {
+        templates: &templates,
+        static_files: static_files.keys().map(PathBuf::as_path).collect(),
+    };
+    let rendered = render_site(&site, &input, &mut diagnostics);
+    let plan = plan_output(
+        &options.root,
+        &site,
+        rendered,
+        &static_files,
+        &mut diagnostics,
+    );
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
@@ -114,14 +131,10 @@ fn render_markdown(site: &mut Site) {
 fn plan_output(
     root: &Path,
     site: &Site,
-    sources: &Sources,
+    rendered: Vec<RenderedFile>,
+    static_files: &BTreeMap<PathBuf, PathBuf>,
     diagnostics: &mut Diagnostics,
 ) -> OutputPlan {
-    let input = TemplateInput {
-        templates: &sources.templates,
-        static_files: sources.static_files.keys().map(PathBuf::as_path).collect(),
-    };
-    let rendered = render_site(site, &input, diagnostics);
     let mut plan = OutputPlan::default();
     for file in rendered {
         plan.add_text(file.rel_path, file.source, file.text, diagnostics);
@@ -137,7 +150,7 @@ fn plan_output(
             diagnostics,
         );
     }
-    for (rel_path, source) in &sources.static_files {
+    for (rel_path, source) in static_files {
         let origin = source.strip_prefix(root).unwrap_or(source).to_path_buf();
         plan.add_copy(rel_path.clone(), origin, source.clone(), diagnostics);
     }

@@ -91,8 +91,7 @@ pub fn render_site(
     if diagnostics.has_errors() {
         return Vec::new();
     }
-    let mut failures: BTreeMap<Diagnostic, Vec<PathBuf>> = BTreeMap::new();
-    let mut rendered = Vec::with_capacity(site.pages.len() + 1);
+    let mut out = RenderOutput::new(&templates, site.pages.len() + 1);
     for (id, page) in site.pages.iter().enumerate() {
         let template = template_for(site, id);
         if !templates.tera.contains_template(&template) {
@@ -103,38 +102,60 @@ pub fn render_site(
         context.insert_value("site", values.site.clone());
         let key = if page.is_section() { "section" } else { "page" };
         context.insert_value(key, values.pages[id].clone());
-        match templates.tera.render(&template, &context) {
-            Ok(text) => rendered.push(RenderedFile {
-                rel_path: url_to_file(&page.url),
-                source: page.display_path(),
-                text,
-            }),
-            Err(err) => failures
-                .entry(tera_diagnostic(&err, &templates.files))
-                .or_default()
-                .push(page.display_path()),
-        }
+        out.render(
+            &template,
+            &context,
+            url_to_file(&page.url),
+            page.display_path(),
+        );
     }
     if templates.tera.contains_template("404.html") {
         let mut context = Context::new();
         context.insert_value("site", values.site.clone());
-        match templates.tera.render("404.html", &context) {
-            Ok(text) => rendered.push(RenderedFile {
-                rel_path: PathBuf::from("404.html"),
-                source: templates.files.get("404.html").cloned().unwrap_or_default(),
-                text,
-            }),
-            Err(err) => {
-                failures
-                    .entry(tera_diagnostic(&err, &templates.files))
-                    .or_default();
-            }
+        let source = templates.files.get("404.html").cloned().unwrap_or_default();
+        out.render("404.html", &context, PathBuf::from("404.html"), source);
+    }
+    out.finish(diagnostics)
+}
+
+/// Collects rendered files and template errors; the same template error hit
+/// by many pages is kept once, with the pages that hit it.
+struct RenderOutput<'t> {
+    templates: &'t Templates,
+    rendered: Vec<RenderedFile>,
+    failures: BTreeMap<Diagnostic, Vec<PathBuf>>,
+}
+
+impl<'t> RenderOutput<'t> {
+    fn new(templates: &'t Templates, capacity: usize) -> Self {
+        RenderOutput {
+            templates,
+            rendered: Vec::with_capacity(capacity),
+            failures: BTreeMap::new(),
         }
     }
-    for (diagnostic, pages) in failures {
-        diagnostics.push(with_pages(diagnostic, &pages));
+
+    fn render(&mut self, template: &str, context: &Context, rel_path: PathBuf, source: PathBuf) {
+        match self.templates.tera.render(template, context) {
+            Ok(text) => self.rendered.push(RenderedFile {
+                rel_path,
+                source,
+                text,
+            }),
+            Err(err) => self
+                .failures
+                .entry(tera_diagnostic(&err, &self.templates.files))
+                .or_default()
+                .push(source),
+        }
     }
-    rendered
+
+    fn finish(self, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
+        for (diagnostic, pages) in self.failures {
+            diagnostics.push(with_pages(diagnostic, &pages));
+        }
+        self.rendered
+    }
 }
 
 fn template_for(site: &Site, id: PageId) -> String {
