@@ -1,17 +1,23 @@
 //! kneading: a static site generator. The pipeline, one stage per module:
-//! discover → front matter → site model (URLs) → Markdown → templates → output.
+//! discover → front matter → site model (URLs, sections, taxonomies) → Markdown
+//! with links resolved → backlinks and related pages → templates and aliases →
+//! output.
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
 
+pub mod aliases;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod front_matter;
+pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod related;
 pub mod site;
 pub mod slug;
+pub mod taxonomy;
 pub mod templates;
 mod yaml;
 
@@ -22,6 +28,7 @@ use std::time::{Duration, Instant};
 use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
 use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
+use links::{LinkIndex, PageLinks};
 use output::{OutputPlan, check_output_dir, write_output};
 use site::{Site, SiteOptions, load_site};
 use templates::{RenderedFile, TemplateInput, render_site};
@@ -81,12 +88,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         },
         &mut diagnostics,
     );
-    render_markdown(&mut site);
+    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
+    render_and_link(&mut site, &static_paths, &mut diagnostics);
     let input = TemplateInput {
         templates: &templates,
-        static_files: static_files.keys().map(PathBuf::as_path).collect(),
+        static_files: static_paths,
     };
-    let rendered = render_site(&site, &input, &mut diagnostics);
+    let mut rendered = render_site(&site, &input, &mut diagnostics);
+    rendered.extend(aliases::alias_pages(&site, &mut diagnostics));
     let plan = plan_output(
         &options.root,
         &site,
@@ -120,11 +129,29 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
     parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::build)
 }
 
-fn render_markdown(site: &mut Site) {
+/// Renders every page's Markdown with its links resolved against the whole
+/// site; then, with every page's headings known, checks anchors and fills in
+/// backlinks and related pages.
+fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
+    let index = LinkIndex::new(site, static_files);
     let options = site.config.markdown;
-    for page in &mut site.pages {
-        page.rendered = markdown::render_markdown(page.body(), &options);
+    let mut rendered = Vec::with_capacity(site.pages.len());
+    let mut targets = Vec::with_capacity(site.pages.len());
+    let mut anchors = Vec::new();
+    for (id, page) in site.pages.iter().enumerate() {
+        let mut links = PageLinks::new(&index, id);
+        rendered.push(markdown::render_markdown(page.body(), &options, &mut links));
+        anchors.extend(links.found.anchors);
+        diagnostics.extend(links.found.diagnostics);
+        targets.push(links.found.targets);
     }
+    let explicit = links::explicit_related(&index, &mut anchors, diagnostics);
+    for (page, rendered) in site.pages.iter_mut().zip(rendered) {
+        page.rendered = rendered;
+    }
+    links::check_anchors(site, &anchors, diagnostics);
+    links::fill_backlinks(site, &targets);
+    related::fill_related(site, explicit);
 }
 
 /// Rendered pages, assets beside their pages, then static files.

@@ -1,11 +1,12 @@
 //! Markdown to HTML with pulldown-cmark. Owns the parser options (one function),
 //! heading ids and anchors, the table of contents and the word count. It returns
 //! a plain `Rendered` value so later stages never re-parse HTML. It does not know
-//! other pages.
+//! other pages: every link and image destination is handed to a `LinkResolver`,
+//! which says what to write instead.
 
 use std::collections::HashMap;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
@@ -31,26 +32,71 @@ pub struct TocItem {
     pub children: Vec<TocItem>,
 }
 
-/// The one place parser options are decided (SPEC §3: these extensions are always on).
+/// A link or image destination as the author wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkRef<'a> {
+    pub dest: &'a str,
+    /// Byte offset of the link's first character (`[` or `!`) in the body.
+    pub offset: usize,
+    pub kind: LinkKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Link,
+    Image,
+    /// `[[target]]`, or `[[target|label]]` when `labelled`.
+    Wiki {
+        labelled: bool,
+    },
+}
+
+/// What to write for a link instead of its destination as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub url: String,
+    /// Replaces the link text: a wiki link without a label shows its target's title.
+    pub label: Option<String>,
+}
+
+/// Decides where links go. `None` leaves a link as written: external links, and
+/// links the resolver has already reported as broken.
+pub trait LinkResolver {
+    fn resolve(&mut self, link: &LinkRef<'_>) -> Option<Resolution>;
+}
+
+impl<F: FnMut(&LinkRef<'_>) -> Option<Resolution>> LinkResolver for F {
+    fn resolve(&mut self, link: &LinkRef<'_>) -> Option<Resolution> {
+        self(link)
+    }
+}
+
+/// The one place parser options are decided (SPEC §3: these extensions are always
+/// on; wiki links are SPEC §5's `[[Title]]` form).
 pub fn parser_options(config: &MarkdownConfig) -> Options {
     let mut options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM;
+        | Options::ENABLE_GFM
+        | Options::ENABLE_WIKILINKS;
     if config.smart_punctuation {
         options |= Options::ENABLE_SMART_PUNCTUATION;
     }
     options
 }
 
-pub fn render_markdown(body: &str, config: &MarkdownConfig) -> Rendered {
+pub fn render_markdown(
+    body: &str,
+    config: &MarkdownConfig,
+    links: &mut dyn LinkResolver,
+) -> Rendered {
     let mut headings = HeadingIds::default();
     let mut text = PlainText::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
-    let mut parser = Parser::new_ext(body, parser_options(config));
+    let mut parser = resolve_links(body, config, links).into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
         let Event::Start(Tag::Heading {
@@ -91,8 +137,86 @@ pub fn render_markdown(body: &str, config: &MarkdownConfig) -> Rendered {
     }
 }
 
+/// Parses `body`, replacing every link and image destination with the
+/// resolver's answer. Runs before headings are read so that links inside
+/// headings are resolved too and the table of contents shows their final text.
+fn resolve_links<'a>(
+    body: &'a str,
+    config: &MarkdownConfig,
+    links: &mut dyn LinkResolver,
+) -> Vec<Event<'a>> {
+    let mut events = Vec::new();
+    // Inside a wiki link whose text is being replaced by the target's title.
+    let mut replacing_label = false;
+    for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !matches!(link_type, LinkType::Email | LinkType::Autolink) => {
+                let kind = match link_type {
+                    LinkType::WikiLink { has_pothole } => LinkKind::Wiki {
+                        labelled: has_pothole,
+                    },
+                    _ => LinkKind::Link,
+                };
+                let link = LinkRef {
+                    dest: &dest_url,
+                    offset: range.start,
+                    kind,
+                };
+                let (dest_url, label) = match links.resolve(&link) {
+                    Some(found) => (CowStr::from(found.url), found.label),
+                    None => (dest_url, None),
+                };
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+                if let Some(label) = label {
+                    events.push(Event::Text(CowStr::from(label)));
+                    replacing_label = true;
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let link = LinkRef {
+                    dest: &dest_url,
+                    offset: range.start,
+                    kind: LinkKind::Image,
+                };
+                let dest_url = match links.resolve(&link) {
+                    Some(found) => CowStr::from(found.url),
+                    None => dest_url,
+                };
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::End(TagEnd::Link) if replacing_label => {
+                replacing_label = false;
+                events.push(event);
+            }
+            _ if replacing_label => {}
+            _ => events.push(event),
+        }
+    }
+    events
+}
+
 /// The events inside a heading, up to (and consuming) its end.
-fn take_heading_events<'a>(parser: &mut Parser<'a>) -> Vec<Event<'a>> {
+fn take_heading_events<'a>(parser: &mut impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
     let mut inner = Vec::new();
     for event in parser.by_ref() {
         if matches!(event, Event::End(TagEnd::Heading(_))) {
@@ -234,7 +358,65 @@ mod tests {
     use super::*;
 
     fn render(body: &str) -> Rendered {
-        render_markdown(body, &MarkdownConfig::default())
+        render_markdown(body, &MarkdownConfig::default(), &mut |_: &LinkRef<'_>| {
+            None
+        })
+    }
+
+    /// Renders `body`, sending every link to `/r/<dest>` and recording what the
+    /// resolver was asked.
+    fn render_links(body: &str) -> (Rendered, Vec<(String, usize, LinkKind)>) {
+        let mut seen = Vec::new();
+        let mut resolver = |link: &LinkRef<'_>| {
+            seen.push((link.dest.to_string(), link.offset, link.kind));
+            Some(Resolution {
+                url: format!("/r/{}", link.dest),
+                label: matches!(link.kind, LinkKind::Wiki { labelled: false })
+                    .then(|| "Title".to_string()),
+            })
+        };
+        let rendered = render_markdown(body, &MarkdownConfig::default(), &mut resolver);
+        (rendered, seen)
+    }
+
+    #[test]
+    fn every_link_form_reaches_the_resolver_with_its_offset() {
+        let body = "a [x](p.md) ![i](d.svg) [[W]] [[w|l]] <https://e.org> <m@e.org>";
+        let (_, seen) = render_links(body);
+        let expected = [
+            ("p.md", 2, LinkKind::Link),
+            ("d.svg", 12, LinkKind::Image),
+            ("W", 24, LinkKind::Wiki { labelled: false }),
+            ("w", 30, LinkKind::Wiki { labelled: true }),
+        ];
+        let seen: Vec<_> = seen.iter().map(|(d, o, k)| (d.as_str(), *o, *k)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn rewriting_keeps_link_text_markup() {
+        let (r, _) = render_links("[*em* `code` ![i](d.svg)](p.md) and [[w|**bold**]]\n");
+        assert!(
+            r.html.contains(
+                "<a href=\"/r/p.md\"><em>em</em> <code>code</code> <img src=\"/r/d.svg\" alt=\"i\" /></a>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"/r/w\"><strong>bold</strong></a>"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn unlabelled_wiki_link_shows_the_resolved_title() {
+        let (r, _) = render_links("## See [[palm-circling]]\n");
+        assert!(r.html.contains(">Title</a>"), "{}", r.html);
+        assert!(!r.html.contains("palm-circling</a>"), "{}", r.html);
+        assert_eq!(r.toc[0].title, "See Title");
     }
 
     #[test]
@@ -291,7 +473,7 @@ mod tests {
             smart_punctuation: false,
             heading_anchors: true,
         };
-        let r = render_markdown("## Hi\n", &config);
+        let r = render_markdown("## Hi\n", &config, &mut |_: &LinkRef<'_>| None);
         assert!(r.html.contains("href=\"#hi\""), "{}", r.html);
     }
 }

@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 use crate::discover::{CONTENT_DIR, MarkdownFile};
 use crate::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::markdown::Rendered;
 use crate::slug::slugify;
+use crate::taxonomy::{TaxonomyTerms, TermRef, collect_taxonomies};
 
 pub type PageId = usize;
 
@@ -41,12 +42,44 @@ pub struct Page {
     /// Sections only: their pages and subsections, sorted.
     pub pages: Vec<PageId>,
     pub subsections: Vec<PageId>,
+    /// The neighbours in the parent's sorted list (pages among pages, sections
+    /// among subsections).
+    pub prev: Option<PageId>,
+    pub next: Option<PageId>,
     /// Site paths of the assets that belong to this page.
     pub assets: Vec<String>,
+    /// The page's taxonomy terms, folded, in front-matter order.
+    pub terms: Vec<TermRef>,
     pub rendered: Rendered,
+    /// Pages whose Markdown links here, in path order (filled by link resolution).
+    pub backlinks: Vec<PageId>,
+    /// Explicit `related:` pages first, then pages sharing terms (at most five).
+    pub related: Vec<PageId>,
 }
 
 impl Page {
+    fn new(kind: PageKind, rel_path: PathBuf, meta: FrontMatter, source: String) -> Page {
+        Page {
+            kind,
+            rel_path,
+            meta,
+            source,
+            body_offset: 0,
+            slug: String::new(),
+            url: String::new(),
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            prev: None,
+            next: None,
+            assets: Vec::new(),
+            terms: Vec::new(),
+            rendered: Rendered::default(),
+            backlinks: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
     pub fn body(&self) -> &str {
         &self.source[self.body_offset..]
     }
@@ -59,6 +92,25 @@ impl Page {
     pub fn is_section(&self) -> bool {
         self.kind == PageKind::Section
     }
+
+    /// Where an entry of a front-matter list is written: the first occurrence of
+    /// its text from the key's line on (front matter keeps positions of keys
+    /// only), else the key itself.
+    pub fn entry_position(&self, key: &str, entry: &str) -> (usize, usize) {
+        let Some(&(line, col)) = self.meta.positions.get(key) else {
+            return (1, 1);
+        };
+        let header = &self.source[..self.body_offset];
+        let key_offset: usize = header
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        match header.get(key_offset..).and_then(|rest| rest.find(entry)) {
+            Some(found) => line_col(&self.source, key_offset + found),
+            None => (line, col),
+        }
+    }
 }
 
 /// A non-Markdown file under content/, copied beside its page.
@@ -69,6 +121,15 @@ pub struct Asset {
     pub url: String,
 }
 
+/// A draft left out of the build, remembered so that links to it get a clear error.
+#[derive(Debug)]
+pub struct Draft {
+    /// Relative to content/, with `/`.
+    pub rel_path: String,
+    pub title: String,
+    pub slug: String,
+}
+
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
@@ -76,6 +137,9 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub home: PageId,
     pub assets: Vec<Asset>,
+    /// One entry per taxonomy of site.yaml, in its order.
+    pub taxonomies: Vec<TaxonomyTerms>,
+    pub drafts: Vec<Draft>,
 }
 
 impl Site {
@@ -99,24 +163,6 @@ impl Site {
         chain.reverse();
         chain
     }
-
-    /// The neighbours of `id` in its parent's sorted list (pages among pages,
-    /// sections among subsections).
-    pub fn siblings(&self, id: PageId) -> (Option<PageId>, Option<PageId>) {
-        let Some(parent) = self.pages[id].parent else {
-            return (None, None);
-        };
-        let parent = &self.pages[parent];
-        let list = match self.pages[id].kind {
-            PageKind::Page => &parent.pages,
-            PageKind::Section => &parent.subsections,
-        };
-        let Some(pos) = list.iter().position(|&p| p == id) else {
-            return (None, None);
-        };
-        let prev = pos.checked_sub(1).map(|i| list[i]);
-        (prev, list.get(pos + 1).copied())
-    }
 }
 
 pub struct SiteOptions {
@@ -137,7 +183,7 @@ pub fn load_site(
         .filter_map(|file| parse_page(file, &config, diagnostics))
         .collect();
     check_layout(&pages, diagnostics);
-    drop_drafts(&mut pages, options.drafts);
+    let drafts = drop_drafts(&mut pages, options.drafts);
     if !pages.iter().any(|p| p.is_section() && is_home(&p.rel_path)) {
         pages.push(implicit_home(&config));
     }
@@ -152,11 +198,14 @@ pub fn load_site(
         .unwrap_or(0);
     link_parents(&mut pages, &folders);
     let assets = place_assets(&mut pages, &folders, assets);
+    let taxonomies = collect_taxonomies(&config.taxonomies, &mut pages, diagnostics);
     Site {
         config,
         pages,
         home,
         assets,
+        taxonomies,
+        drafts,
     }
 }
 
@@ -203,20 +252,10 @@ fn parse_page(file: MarkdownFile, config: &Config, diagnostics: &mut Diagnostics
         );
         return None;
     }
-    Some(Page {
-        kind,
-        rel_path: file.rel_path,
-        meta,
-        source: file.text,
-        body_offset,
-        slug,
-        url: String::new(),
-        parent: None,
-        pages: Vec::new(),
-        subsections: Vec::new(),
-        assets: Vec::new(),
-        rendered: Rendered::default(),
-    })
+    let mut page = Page::new(kind, file.rel_path, meta, file.text);
+    page.body_offset = body_offset;
+    page.slug = slug;
+    Some(page)
 }
 
 /// `slug:` if given, else the file name (the folder name for `index.md` and
@@ -272,10 +311,11 @@ fn enclosing_folder<'a>(
         .find_map(|folder| folders.get(folder).copied())
 }
 
-/// Drafts are left out, and so is everything under a draft section.
-fn drop_drafts(pages: &mut Vec<Page>, keep_drafts: bool) {
+/// Drafts are left out, and so is everything under a draft section. Returns
+/// what was left out.
+fn drop_drafts(pages: &mut Vec<Page>, keep_drafts: bool) -> Vec<Draft> {
     if keep_drafts {
-        return;
+        return Vec::new();
     }
     let draft_folders: HashSet<PathBuf> = pages
         .iter()
@@ -283,7 +323,27 @@ fn drop_drafts(pages: &mut Vec<Page>, keep_drafts: bool) {
         .filter_map(|p| p.rel_path.parent().map(Path::to_path_buf))
         .collect();
     let draft_folders: HashSet<&Path> = draft_folders.iter().map(PathBuf::as_path).collect();
-    pages.retain(|p| !p.meta.draft && enclosing_folder(&p.rel_path, 1, &draft_folders).is_none());
+    let is_draft =
+        |p: &Page| p.meta.draft || enclosing_folder(&p.rel_path, 1, &draft_folders).is_some();
+    let drafts = pages
+        .iter()
+        .filter(|p| is_draft(p))
+        .map(|p| Draft {
+            rel_path: slash_path(&p.rel_path),
+            title: p.meta.title.clone(),
+            slug: p.slug.clone(),
+        })
+        .collect();
+    pages.retain(|p| !is_draft(p));
+    drafts
+}
+
+/// `types/swedish.md` on every platform.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn implicit_home(config: &Config) -> Page {
@@ -303,20 +363,14 @@ fn implicit_home(config: &Config) -> Page {
         extra: serde_yaml::Value::Mapping(Default::default()),
         positions: HashMap::new(),
     };
-    Page {
-        kind: PageKind::Section,
-        rel_path: PathBuf::from("_index.md"),
+    let mut home = Page::new(
+        PageKind::Section,
+        PathBuf::from("_index.md"),
         meta,
-        source: String::new(),
-        body_offset: 0,
-        slug: String::new(),
-        url: "/".into(),
-        parent: None,
-        pages: Vec::new(),
-        subsections: Vec::new(),
-        assets: Vec::new(),
-        rendered: Rendered::default(),
-    }
+        String::new(),
+    );
+    home.url = "/".into();
+    home
 }
 
 /// The URL of every folder under content/: a section's or folder page's folder
@@ -449,8 +503,17 @@ fn link_parents(pages: &mut [Page], folders: &FolderUrls) {
     for (parent, (mut list, mut subsections)) in children {
         list.sort_by(|&a, &b| section_order(&pages[a], &pages[b]));
         subsections.sort_by(|&a, &b| section_order(&pages[a], &pages[b]));
+        link_neighbours(pages, &list);
+        link_neighbours(pages, &subsections);
         pages[parent].pages = list;
         pages[parent].subsections = subsections;
+    }
+}
+
+fn link_neighbours(pages: &mut [Page], sorted: &[PageId]) {
+    for pair in sorted.windows(2) {
+        pages[pair[0]].next = Some(pair[1]);
+        pages[pair[1]].prev = Some(pair[0]);
     }
 }
 

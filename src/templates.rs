@@ -10,12 +10,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
-use crate::config::BaseUrl;
+use crate::config::{BaseUrl, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::discover::TemplateFile;
+use crate::links::GENERATED_FILES;
 use crate::markdown::TocItem;
-use crate::site::{Page, PageId, PageKind, Site};
-use crate::slug::slugify;
+use crate::site::{Page, PageId, PageKind, Site, slash_path};
+use crate::taxonomy::TaxonomyTerms;
 
 /// Words per minute for `reading_time`.
 const READING_SPEED: usize = 200;
@@ -72,8 +73,8 @@ pub struct TemplateInput<'a> {
 }
 
 /// Parses the templates, then, if the build has no errors so far, renders every
-/// page and section, and the 404 page when the theme has one. The same template
-/// error hit by many pages is reported once.
+/// page and section, each taxonomy and term page, and the 404 page when the
+/// theme has one. The same template error hit by many pages is reported once.
 pub fn render_site(
     site: &Site,
     input: &TemplateInput<'_>,
@@ -109,6 +110,7 @@ pub fn render_site(
             page.display_path(),
         );
     }
+    render_taxonomies(site, &values, &templates, &mut out, diagnostics);
     if templates.tera.contains_template("404.html") {
         let mut context = Context::new();
         context.insert_value("site", values.site.clone());
@@ -116,6 +118,60 @@ pub fn render_site(
         out.render("404.html", &context, PathBuf::from("404.html"), source);
     }
     out.finish(diagnostics)
+}
+
+/// `/<taxonomy>/` with taxonomy.html and `/<taxonomy>/<term>/` with term.html.
+fn render_taxonomies(
+    site: &Site,
+    values: &ContextValues,
+    templates: &Templates,
+    out: &mut RenderOutput<'_>,
+    diagnostics: &mut Diagnostics,
+) {
+    if site.taxonomies.is_empty() {
+        return;
+    }
+    let missing: Vec<&str> = ["taxonomy.html", "term.html"]
+        .into_iter()
+        .filter(|name| !templates.tera.contains_template(name))
+        .collect();
+    if !missing.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                CONFIG_FILE,
+                format!(
+                    "site.yaml declares taxonomies, but there is no {}",
+                    missing.join(" or ")
+                ),
+            )
+            .with_help(
+                "add them to templates/, pick a theme that has them, or remove `taxonomies`",
+            ),
+        );
+        return;
+    }
+    for (taxonomy, (taxonomy_value, term_values)) in site.taxonomies.iter().zip(&values.taxonomies)
+    {
+        let mut context = Context::new();
+        context.insert_value("site", values.site.clone());
+        context.insert_value("taxonomy", taxonomy_value.clone());
+        let source = PathBuf::from(CONFIG_FILE);
+        out.render(
+            "taxonomy.html",
+            &context,
+            url_to_file(&taxonomy.site_path()),
+            source.clone(),
+        );
+        for (term, term_value) in taxonomy.terms.iter().zip(term_values) {
+            context.insert_value("term", term_value.clone());
+            out.render(
+                "term.html",
+                &context,
+                url_to_file(&taxonomy.term_path(term)),
+                source.clone(),
+            );
+        }
+    }
 }
 
 /// Collects rendered files and template errors; the same template error hit
@@ -289,20 +345,25 @@ fn link_item<'a>(site: &'a Site, id: PageId) -> LinkItem<'a> {
     }
 }
 
+fn link_items<'a>(site: &'a Site, ids: &[PageId]) -> Vec<LinkItem<'a>> {
+    ids.iter().map(|&id| link_item(site, id)).collect()
+}
+
+/// A term as pages list it; term pages and `site.taxonomies` add its `pages`.
 #[derive(Serialize)]
-struct TermItem {
-    name: String,
-    slug: String,
+struct TermItem<'a> {
+    name: &'a str,
+    slug: &'a str,
     url: String,
     permalink: String,
 }
 
-fn term_item(base: &BaseUrl, taxonomy_slug: &str, name: &str) -> TermItem {
-    let slug = slugify(name);
-    let site_path = format!("/{taxonomy_slug}/{slug}/");
+fn term_item<'a>(base: &BaseUrl, taxonomy: &'a TaxonomyTerms, term: usize) -> TermItem<'a> {
+    let term = &taxonomy.terms[term];
+    let site_path = taxonomy.term_path(term);
     TermItem {
-        name: name.to_string(),
-        slug,
+        name: &term.name,
+        slug: &term.slug,
         url: base.url(&site_path),
         permalink: base.permalink(&site_path),
     }
@@ -324,7 +385,7 @@ struct PageContext<'a> {
     reading_time: usize,
     weight: Option<i64>,
     draft: bool,
-    taxonomies: BTreeMap<&'a str, Vec<TermItem>>,
+    taxonomies: BTreeMap<&'a str, Vec<TermItem<'a>>>,
     backlinks: Vec<LinkItem<'a>>,
     related: Vec<LinkItem<'a>>,
     ancestors: Vec<LinkItem<'a>>,
@@ -339,6 +400,8 @@ struct PageContext<'a> {
 struct ContextValues {
     site: Value,
     pages: Vec<Value>,
+    /// Per taxonomy: its `taxonomy` value and one `term` value per term.
+    taxonomies: Vec<(Value, Vec<Value>)>,
 }
 
 impl ContextValues {
@@ -355,30 +418,73 @@ impl ContextValues {
             .enumerate()
             .filter(|(_, p)| p.is_section())
         {
-            let Some(mut map) = pages[id].clone().into_map() else {
-                continue;
-            };
             let list: Vec<Value> = page.pages.iter().map(|&p| pages[p].clone()).collect();
-            let subsections: Vec<Value> = page
-                .subsections
-                .iter()
-                .map(|&s| Value::from_serializable(&link_item(site, s)))
-                .collect();
-            map.insert("pages".into(), Value::from(list));
-            map.insert("subsections".into(), Value::from(subsections));
-            pages[id] = Value::from(map);
+            let subsections = Value::from_serializable(&link_items(site, &page.subsections));
+            let value = with_field(pages[id].clone(), "pages", Value::from(list));
+            pages[id] = with_field(value, "subsections", subsections);
         }
+        let taxonomies: Vec<(Value, Vec<Value>)> = site
+            .taxonomies
+            .iter()
+            .map(|taxonomy| taxonomy_values(site, taxonomy, &pages))
+            .collect();
         ContextValues {
-            site: site_value(site),
+            site: site_value(site, &taxonomies),
             pages,
+            taxonomies,
         }
+    }
+}
+
+#[derive(Serialize)]
+struct TaxonomyContext<'a> {
+    name: &'a str,
+    slug: &'a str,
+    url: String,
+    permalink: String,
+}
+
+/// The `taxonomy` value (with `terms`) and each `term` value (with `pages`).
+fn taxonomy_values(site: &Site, taxonomy: &TaxonomyTerms, pages: &[Value]) -> (Value, Vec<Value>) {
+    let base = &site.config.base_url;
+    let terms: Vec<Value> = taxonomy
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, term)| {
+            let item = Value::from_serializable(&term_item(base, taxonomy, i));
+            let list: Vec<Value> = term.pages.iter().map(|&p| pages[p].clone()).collect();
+            with_field(item, "pages", Value::from(list))
+        })
+        .collect();
+    let site_path = taxonomy.site_path();
+    let context = TaxonomyContext {
+        name: &taxonomy.name,
+        slug: &taxonomy.slug,
+        url: base.url(&site_path),
+        permalink: base.permalink(&site_path),
+    };
+    let value = with_field(
+        Value::from_serializable(&context),
+        "terms",
+        Value::from(terms.clone()),
+    );
+    (value, terms)
+}
+
+fn with_field(value: Value, key: &'static str, field: Value) -> Value {
+    match value.clone().into_map() {
+        Some(mut map) => {
+            map.insert(key.into(), field);
+            Value::from(map)
+        }
+        None => value,
     }
 }
 
 fn page_value(site: &Site, id: PageId) -> Value {
     let page = site.page(id);
     let base = &site.config.base_url;
-    let (prev, next) = site.siblings(id);
     let words = page.rendered.word_count;
     let context = PageContext {
         title: &page.meta.title,
@@ -400,39 +506,29 @@ fn page_value(site: &Site, id: PageId) -> Value {
         weight: page.meta.weight,
         draft: page.meta.draft,
         taxonomies: page_taxonomies(site, page),
-        backlinks: Vec::new(),
-        related: Vec::new(),
-        ancestors: site
-            .ancestors(id)
-            .into_iter()
-            .map(|a| link_item(site, a))
-            .collect(),
-        prev: prev.map(|p| link_item(site, p)),
-        next: next.map(|n| link_item(site, n)),
+        backlinks: link_items(site, &page.backlinks),
+        related: link_items(site, &page.related),
+        ancestors: link_items(site, &site.ancestors(id)),
+        prev: page.prev.map(|p| link_item(site, p)),
+        next: page.next.map(|n| link_item(site, n)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
         extra: &page.meta.extra,
     };
     Value::from_serializable(&context)
 }
 
-fn page_taxonomies<'a>(site: &'a Site, page: &'a Page) -> BTreeMap<&'a str, Vec<TermItem>> {
+/// Taxonomy name → the page's terms in front-matter order, for taxonomies the
+/// page uses.
+fn page_taxonomies<'a>(site: &'a Site, page: &'a Page) -> BTreeMap<&'a str, Vec<TermItem<'a>>> {
     let base = &site.config.base_url;
-    site.config
-        .taxonomies
-        .iter()
-        .filter_map(|taxonomy| {
-            let (_, terms) = page
-                .meta
-                .taxonomies
-                .iter()
-                .find(|(name, _)| *name == taxonomy.name)?;
-            let items = terms
-                .iter()
-                .map(|t| term_item(base, &taxonomy.slug, t))
-                .collect();
-            Some((taxonomy.name.as_str(), items))
-        })
-        .collect()
+    let mut map: BTreeMap<&str, Vec<TermItem>> = BTreeMap::new();
+    for term in &page.terms {
+        let taxonomy = &site.taxonomies[term.taxonomy];
+        map.entry(taxonomy.name.as_str())
+            .or_default()
+            .push(term_item(base, taxonomy, term.term));
+    }
+    map
 }
 
 #[derive(Serialize)]
@@ -443,10 +539,9 @@ struct SiteContext<'a> {
     language: &'a str,
     extra: &'a serde_yaml::Value,
     sections: Vec<LinkItem<'a>>,
-    taxonomies: BTreeMap<&'a str, Vec<TermItem>>,
 }
 
-fn site_value(site: &Site) -> Value {
+fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
     let config = &site.config;
     let context = SiteContext {
         title: &config.title,
@@ -454,44 +549,19 @@ fn site_value(site: &Site) -> Value {
         base_url: config.base_url.as_string(),
         language: &config.language,
         extra: &config.extra,
-        sections: site
-            .top_sections()
-            .iter()
-            .map(|&s| link_item(site, s))
-            .collect(),
-        taxonomies: site_taxonomies(site),
+        sections: link_items(site, site.top_sections()),
     };
-    Value::from_serializable(&context)
-}
-
-/// Every taxonomy's terms, one per slug (the first spelling in path order), sorted by name.
-fn site_taxonomies(site: &Site) -> BTreeMap<&str, Vec<TermItem>> {
-    let base = &site.config.base_url;
-    site.config
+    let terms: tera::Map = site
         .taxonomies
         .iter()
-        .map(|taxonomy| {
-            let mut seen = HashSet::new();
-            let mut terms: Vec<TermItem> = site
-                .pages
-                .iter()
-                .flat_map(|p| p.meta.taxonomies.iter())
-                .filter(|(name, _)| *name == taxonomy.name)
-                .flat_map(|(_, terms)| terms.iter())
-                .filter(|t| seen.insert(slugify(t)))
-                .map(|t| term_item(base, &taxonomy.slug, t))
-                .collect();
-            terms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.slug.cmp(&b.slug)));
-            (taxonomy.name.as_str(), terms)
-        })
-        .collect()
-}
-
-fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+        .zip(taxonomies)
+        .map(|(taxonomy, (_, terms))| (taxonomy.name.clone().into(), Value::from(terms.clone())))
+        .collect();
+    with_field(
+        Value::from_serializable(&context),
+        "taxonomies",
+        Value::from(terms),
+    )
 }
 
 /// What `get_url` and `get_page` look things up in.
@@ -502,15 +572,6 @@ struct Lookup {
     /// Site paths of files that exist in the output: static files and assets.
     files: HashSet<String>,
 }
-
-/// Files knead itself may write beside the pages; `get_url` accepts them unchecked.
-const GENERATED_FILES: &[&str] = &[
-    "404.html",
-    "atom.xml",
-    "sitemap.xml",
-    "robots.txt",
-    "search-index.json",
-];
 
 impl Lookup {
     fn new(site: &Site, values: &ContextValues, static_files: &[&Path]) -> Lookup {

@@ -19,7 +19,15 @@ const THEME: &[(&str, &str)] = &[
     ),
     (
         "page.html",
-        "{% extends \"base.html\" %}{% block main %}\ntitle={{ page.title }}\nurl={{ page.url }}\npermalink={{ page.permalink }}\nwords={{ page.word_count }}\nminutes={{ page.reading_time }}\n{% for a in page.ancestors %}ancestor={{ a.url }}\n{% endfor %}{% if page.prev %}prev={{ page.prev.url }}\n{% endif %}{% if page.next %}next={{ page.next.url }}\n{% endif %}{% for t in page.toc %}toc={{ t.id }}:{{ t.title }}:{{ t.children | length }}\n{% endfor %}{% for a in page.assets %}asset={{ a }}\n{% endfor %}content={{ page.content | safe }}\n{% endblock main %}",
+        "{% extends \"base.html\" %}{% block main %}\ntitle={{ page.title }}\nurl={{ page.url }}\npermalink={{ page.permalink }}\nwords={{ page.word_count }}\nminutes={{ page.reading_time }}\n{% for a in page.ancestors %}ancestor={{ a.url }}\n{% endfor %}{% if page.prev %}prev={{ page.prev.url }}\n{% endif %}{% if page.next %}next={{ page.next.url }}\n{% endif %}{% for t in page.toc %}toc={{ t.id }}:{{ t.title }}:{{ t.children | length }}\n{% endfor %}{% for a in page.assets %}asset={{ a }}\n{% endfor %}{% for b in page.backlinks %}backlink={{ b.url }}\n{% endfor %}{% for r in page.related %}related={{ r.url }}\n{% endfor %}{% for name, terms in page.taxonomies %}{% for t in terms %}term={{ name }}:{{ t.name }}:{{ t.url }}\n{% endfor %}{% endfor %}content={{ page.content | safe }}\n{% endblock main %}",
+    ),
+    (
+        "taxonomy.html",
+        "taxonomy={{ taxonomy.name }} url={{ taxonomy.url }}\n{% for t in taxonomy.terms %}term={{ t.name }} slug={{ t.slug }} url={{ t.url }} pages={{ t.pages | length }}\n{% endfor %}",
+    ),
+    (
+        "term.html",
+        "term={{ term.name }} of={{ taxonomy.name }} permalink={{ term.permalink }}\n{% for p in term.pages %}page={{ p.url }}\n{% endfor %}",
     ),
     (
         "section.html",
