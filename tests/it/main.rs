@@ -6,3 +6,5 @@ mod harness;
 
 mod build_output;
 mod content_errors;
+mod links;
+mod site_graph;

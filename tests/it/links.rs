@@ -1,0 +1,2 @@
+//! Links: every link form resolved and rewritten, and every broken link reported
+//! at its position.

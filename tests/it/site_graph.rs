@@ -1,0 +1,2 @@
+//! What pages know about each other: backlinks, related, prev/next, ancestors;
+//! taxonomy and term pages; aliases; URL collisions.
