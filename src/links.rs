@@ -295,8 +295,12 @@ impl<'s> LinkIndex<'s> {
         {
             return Ok(Destination::Page(id));
         }
-        if self.files.contains(path) || self.files.contains(&format!("{path}/")) {
+        if self.files.contains(path) {
             return Ok(Destination::File(path.to_string()));
+        }
+        let folder = format!("{path}/");
+        if self.files.contains(&folder) {
+            return Ok(Destination::File(folder));
         }
         let base_path = self.site.config.base_url.path();
         let without_base = path
