@@ -17,17 +17,12 @@ use crate::templates::RenderedFile;
 
 /// The redirect pages of every alias, checked.
 pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
-    let page_urls: HashMap<String, PageId> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(id, p)| (p.url.to_lowercase(), id))
-        .collect();
+    let taken = taken_urls(site);
     let mut claimed: HashMap<String, PageId> = HashMap::new();
     let mut files = Vec::new();
     for (id, page) in site.pages.iter().enumerate() {
-        for alias in &page.meta.aliases {
-            let (line, col) = page.entry_position("aliases", alias);
+        let positions = page.entry_positions("aliases", &page.meta.aliases);
+        for (alias, &(line, col)) in page.meta.aliases.iter().zip(&positions) {
             let error = |message: String, help: &str| {
                 Diagnostic::error(page.display_path(), message)
                     .at(line, col)
@@ -41,25 +36,26 @@ pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFi
                 continue;
             };
             let key = site_path.to_lowercase();
-            if let Some(&owner) = page_urls.get(&key) {
+            if let Some(owner) = taken.get(&key) {
                 diagnostics.push(error(
-                    format!(
-                        "alias {site_path} is the URL of {}",
-                        site.page(owner).display_path().display()
-                    ),
+                    format!("alias {site_path} is the URL of {owner}"),
                     "remove the alias; a redirect there would replace that page",
                 ));
                 continue;
             }
-            if let Some(&other) = claimed.get(&key) {
-                diagnostics.push(error(
-                    format!(
-                        "alias {site_path} is also an alias of {}",
-                        site.page(other).display_path().display()
-                    ),
-                    "keep the alias on one page only",
-                ));
-                continue;
+            match claimed.get(&key) {
+                Some(&other) if other == id => continue,
+                Some(&other) => {
+                    diagnostics.push(error(
+                        format!(
+                            "alias {site_path} is also an alias of {}",
+                            site.page(other).display_path().display()
+                        ),
+                        "keep the alias on one page only",
+                    ));
+                    continue;
+                }
+                None => {}
             }
             claimed.insert(key, id);
             files.push(RenderedFile {
@@ -70,6 +66,28 @@ pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFi
         }
     }
     files
+}
+
+/// Lower-cased site path → what is there: every page, taxonomy and term page.
+fn taken_urls(site: &Site) -> HashMap<String, String> {
+    let pages = site
+        .pages
+        .iter()
+        .map(|p| (p.url.to_lowercase(), p.display_path().display().to_string()));
+    let taxonomies = site.taxonomies.iter().flat_map(|taxonomy| {
+        let list = (
+            taxonomy.site_path(),
+            format!("the {} taxonomy page", taxonomy.name),
+        );
+        let terms = taxonomy.terms.iter().map(move |term| {
+            (
+                taxonomy.term_path(term),
+                format!("the {} term page {:?}", taxonomy.name, term.name),
+            )
+        });
+        std::iter::once(list).chain(terms)
+    });
+    pages.chain(taxonomies).collect()
 }
 
 /// `old/swedish` → `/old/swedish/`; `/old.html` stays a file. `None` for

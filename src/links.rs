@@ -671,8 +671,8 @@ pub fn explicit_related(
         .enumerate()
         .map(|(id, page)| {
             let mut related = Vec::with_capacity(page.meta.related.len());
-            for entry in &page.meta.related {
-                let (line, col) = page.entry_position("related", entry);
+            let positions = page.entry_positions("related", &page.meta.related);
+            for (entry, &(line, col)) in page.meta.related.iter().zip(&positions) {
                 let (written, kind) = match entry
                     .trim()
                     .strip_prefix("[[")

@@ -25,6 +25,12 @@ pub struct OutputPlan {
     /// Lower-cased path → the path as planned: case-insensitive hosts and file
     /// systems (macOS, Windows, some object stores) keep one of two such files.
     folded: HashMap<String, PathBuf>,
+    /// Lower-cased folder → a planned file inside it.
+    folders: HashMap<String, PathBuf>,
+}
+
+fn fold(path: &Path) -> String {
+    path.to_string_lossy().to_lowercase()
 }
 
 #[derive(Debug)]
@@ -75,36 +81,58 @@ impl OutputPlan {
         );
     }
 
-    /// Two sources for one output file, or for two files whose paths differ only
-    /// in letter case, is an error naming both: silently keeping either would
-    /// lose the other.
+    /// Two sources for one output file, for two files whose paths differ only
+    /// in letter case, or for a file where another output needs a folder, is an
+    /// error naming both: silently keeping either would lose the other.
     fn add(&mut self, rel_path: PathBuf, file: PlannedFile, diagnostics: &mut Diagnostics) {
-        let folded = rel_path.to_string_lossy().to_lowercase();
-        if let Some(existing_path) = self.folded.get(&folded) {
-            let existing = &self.files[existing_path];
-            let message = if *existing_path == rel_path {
-                format!(
-                    "writes output file {}, which {} writes too",
-                    rel_path.display(),
-                    existing.origin.display()
-                )
-            } else {
-                format!(
-                    "writes output file {}, which differs only in letter case from {} written by {}; \
-                     case-insensitive hosts would keep only one of them",
-                    rel_path.display(),
-                    existing_path.display(),
-                    existing.origin.display()
-                )
-            };
+        if let Some(message) = self.collision(&rel_path) {
             diagnostics.push(
                 Diagnostic::error(&file.origin, message)
                     .with_help("rename one of the two, or give one a different `slug:`"),
             );
             return;
         }
-        self.folded.insert(folded, rel_path.clone());
+        for folder in rel_path.ancestors().skip(1) {
+            let folded = fold(folder);
+            if folded.is_empty() || self.folders.contains_key(&folded) {
+                break;
+            }
+            self.folders.insert(folded, rel_path.clone());
+        }
+        self.folded.insert(fold(&rel_path), rel_path.clone());
         self.files.insert(rel_path, file);
+    }
+
+    /// What `rel_path` would clash with. Linear in its depth.
+    fn collision(&self, rel_path: &Path) -> Option<String> {
+        let shown = rel_path.display();
+        if let Some(existing) = self.folded.get(&fold(rel_path)) {
+            let origin = self.files[existing].origin.display();
+            return Some(if existing == rel_path {
+                format!("writes output file {shown}, which {origin} writes too")
+            } else {
+                format!(
+                    "writes output file {shown}, which differs only in letter case from {} \
+                     written by {origin}; case-insensitive hosts would keep only one of them",
+                    existing.display()
+                )
+            });
+        }
+        if let Some(inside) = self.folders.get(&fold(rel_path)) {
+            return Some(format!(
+                "writes output file {shown}, but {} written by {} needs {shown} to be a folder",
+                inside.display(),
+                self.files[inside].origin.display()
+            ));
+        }
+        rel_path.ancestors().skip(1).find_map(|folder| {
+            let existing = self.folded.get(&fold(folder))?;
+            Some(format!(
+                "writes output file {shown}, which needs {} to be a folder, but {} writes a file there",
+                folder.display(),
+                self.files[existing].origin.display()
+            ))
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -288,6 +316,64 @@ pub fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plans `paths` in order (each from origin `src/<path>`) and returns the
+    /// error messages.
+    fn clashes(paths: &[&str]) -> Vec<String> {
+        let mut plan = OutputPlan::default();
+        let mut diagnostics = Diagnostics::default();
+        for path in paths {
+            let origin = PathBuf::from(format!("src/{path}"));
+            plan.add_text(PathBuf::from(path), origin, String::new(), &mut diagnostics);
+        }
+        diagnostics
+            .into_sorted()
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn paths_differing_in_case_collide() {
+        assert_eq!(
+            clashes(&["a/Photo.png", "a/photo.png"]),
+            [
+                "writes output file a/photo.png, which differs only in letter case from a/Photo.png \
+              written by src/a/Photo.png; case-insensitive hosts would keep only one of them"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_where_a_folder_is_needed_collides_in_either_order() {
+        assert_eq!(
+            clashes(&["about/index.html", "About"]),
+            [
+                "writes output file About, but about/index.html written by src/about/index.html \
+              needs About to be a folder"
+            ]
+        );
+        assert_eq!(
+            clashes(&["about", "about/x/index.html"]),
+            [
+                "writes output file about/x/index.html, which needs about to be a folder, \
+              but src/about writes a file there"
+            ]
+        );
+    }
+
+    #[test]
+    fn files_sharing_folders_do_not_collide() {
+        assert!(
+            clashes(&[
+                "a/b/index.html",
+                "a/c/index.html",
+                "a/index.html",
+                "a/b/x.png"
+            ])
+            .is_empty()
+        );
+    }
 
     #[test]
     fn absolute_normalises_dots() {

@@ -8,8 +8,9 @@
 //! be quadratic for a popular term (a tag on half of 10,000 pages). Instead the
 //! candidates for a page are the `WINDOW` pages either side of it in each of its
 //! terms' page lists (sorted by date), and each candidate's shared-term count is
-//! exact. For a term with at most `2 × WINDOW + 1` pages, which covers every term
-//! of a typical documentation site, this is every page sharing the term.
+//! exact. For a term with at most `WINDOW + 1` pages, which covers every term of
+//! a typical documentation site, the window holds the whole list wherever the
+//! page sits in it, so the result is exact.
 
 use std::collections::HashSet;
 
@@ -17,7 +18,7 @@ use crate::site::{PageId, Site};
 use crate::taxonomy::{TermRef, term_page_order};
 
 pub const MAX_RELATED: usize = 5;
-const WINDOW: usize = 16;
+const WINDOW: usize = 32;
 
 /// Sets `Page::related` from the resolved explicit entries (one list per page).
 pub fn fill_related(site: &mut Site, explicit: Vec<Vec<PageId>>) {

@@ -93,23 +93,36 @@ impl Page {
         self.kind == PageKind::Section
     }
 
-    /// Where an entry of a front-matter list is written: the first occurrence of
-    /// its text from the key's line on (front matter keeps positions of keys
-    /// only), else the key itself.
-    pub fn entry_position(&self, key: &str, entry: &str) -> (usize, usize) {
+    /// Where each entry of a front-matter list is written (front matter keeps
+    /// positions of keys only): each entry's text is searched for after the
+    /// previous entry, from the key's line on; an entry not found as written
+    /// (escaped in YAML) gets the key's position.
+    pub fn entry_positions(&self, key: &str, entries: &[String]) -> Vec<(usize, usize)> {
         let Some(&(line, col)) = self.meta.positions.get(key) else {
-            return (1, 1);
+            return vec![(1, 1); entries.len()];
         };
         let header = &self.source[..self.body_offset];
-        let key_offset: usize = header
+        let mut cursor: usize = header
             .split_inclusive('\n')
             .take(line.saturating_sub(1))
             .map(str::len)
             .sum();
-        match header.get(key_offset..).and_then(|rest| rest.find(entry)) {
-            Some(found) => line_col(&self.source, key_offset + found),
-            None => (line, col),
-        }
+        entries
+            .iter()
+            .map(|entry| {
+                let found = header
+                    .get(cursor..)
+                    .and_then(|rest| rest.find(entry.as_str()));
+                match found {
+                    Some(at) => {
+                        let offset = cursor + at;
+                        cursor = offset + entry.len();
+                        line_col(&self.source, offset)
+                    }
+                    None => (line, col),
+                }
+            })
+            .collect()
     }
 }
 
