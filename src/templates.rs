@@ -90,7 +90,7 @@ pub fn render_site(
         }
     };
     if diagnostics.has_errors() {
-        return Vec::new();
+        return planned_files(site);
     }
     let mut out = RenderOutput::new(&templates, site.pages.len() + 1);
     for (id, page) in site.pages.iter().enumerate() {
@@ -118,6 +118,30 @@ pub fn render_site(
         out.render("404.html", &context, PathBuf::from("404.html"), source);
     }
     out.finish(diagnostics)
+}
+
+/// The files `render_site` would write, with no text. A build that already has
+/// errors writes nothing, so rendering would be wasted, but its output paths
+/// still go to the output plan: that is where two sources sharing one URL are
+/// found, and a failed build should report those too, not only the next one.
+fn planned_files(site: &Site) -> Vec<RenderedFile> {
+    let pages = site
+        .pages
+        .iter()
+        .map(|page| (page.url.clone(), page.display_path()));
+    let taxonomy_urls = site.taxonomies.iter().flat_map(|taxonomy| {
+        let terms = taxonomy.terms.iter().map(|term| taxonomy.term_path(term));
+        std::iter::once(taxonomy.site_path()).chain(terms)
+    });
+    let taxonomies = taxonomy_urls.map(|url| (url, PathBuf::from(CONFIG_FILE)));
+    pages
+        .chain(taxonomies)
+        .map(|(url, source)| RenderedFile {
+            rel_path: url_to_file(&url),
+            source,
+            text: String::new(),
+        })
+        .collect()
 }
 
 /// `/<taxonomy>/` with taxonomy.html and `/<taxonomy>/<term>/` with term.html.

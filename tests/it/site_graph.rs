@@ -1067,6 +1067,45 @@ fn slug_onto_another_pages_url_is_an_error_naming_both_files() {
     );
 }
 
+/// Regression: collisions were found only while rendering, which a build that
+/// already had errors skipped, so they surfaced one failed build later.
+#[test]
+fn url_collision_is_reported_beside_other_errors() {
+    let site = TestSite::new();
+    site.file("content/a.md", &page("title: A\nslug: b", "[[nowhere]]"));
+    site.file("content/b.md", &page("title: B", ""));
+    let run = site.build(&[]);
+    assert_failed_with(&run, 2);
+    let errors = error_lines(&run);
+    assert!(
+        errors[0].starts_with("content/a.md:5:1: error: no page has the title or slug"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        errors[1],
+        "content/b.md: error: writes output file b/index.html, which content/a.md writes too"
+    );
+}
+
+#[test]
+fn page_on_a_taxonomy_url_collides_even_when_other_errors_stop_rendering() {
+    let site = TestSite::new();
+    site.file(
+        "content/tags.md",
+        &page("title: Tags\ntags: [x]", "[[nowhere]]"),
+    );
+    let run = site.build(&[]);
+    assert_failed_with(&run, 2);
+    assert!(
+        run.stderr.contains(
+            "error: writes output file tags/index.html, which content/tags.md writes too"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn assets_differing_only_in_case_collide() {
     let site = TestSite::new();
