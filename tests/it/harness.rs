@@ -102,6 +102,32 @@ impl TestSite {
         site
     }
 
+    /// A copy of the repository's own site: site.yaml, content/ and themes/.
+    pub fn bundled() -> TestSite {
+        let site = TestSite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::copy(repo.join("site.yaml"), site.path("site.yaml")).expect("copy site.yaml");
+        for folder in ["content", "themes"] {
+            site.copy_tree(&repo.join(folder), folder);
+        }
+        site
+    }
+
+    fn copy_tree(&self, from: &Path, to: &str) {
+        for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+            let entry = entry.expect("walk repository");
+            let rel = entry.path().strip_prefix(from).expect("under source");
+            let target = self.path(to).join(rel);
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(&target).expect("create folder");
+            } else {
+                fs::copy(entry.path(), &target).expect("copy file");
+            }
+        }
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }

@@ -5,6 +5,7 @@
 mod harness;
 
 mod build_output;
+mod bundled_site;
 mod content_errors;
 mod links;
 mod site_graph;
