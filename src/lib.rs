@@ -1,7 +1,7 @@
 //! kneading: a static site generator. The pipeline, one stage per module:
 //! discover → front matter → site model (URLs, sections, taxonomies) → Markdown
-//! with links resolved → backlinks and related pages → templates and aliases →
-//! output.
+//! with links resolved → backlinks and related pages → templates, aliases and
+//! the search index → output.
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
@@ -15,6 +15,7 @@ pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod related;
+pub mod search;
 pub mod site;
 pub mod slug;
 pub mod taxonomy;
@@ -96,6 +97,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     };
     let mut rendered = render_site(&site, &input, &mut diagnostics);
     rendered.extend(aliases::alias_pages(&site, &mut diagnostics));
+    rendered.extend(search::search_index(&site));
     let plan = plan_output(
         &options.root,
         &site,

@@ -32,7 +32,7 @@ pub const GENERATED_FILES: &[&str] = &[
     "atom.xml",
     "sitemap.xml",
     "robots.txt",
-    "search-index.json",
+    crate::search::SEARCH_INDEX_FILE,
 ];
 
 /// How many candidates an error lists at most when there is no close match.

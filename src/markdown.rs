@@ -1,6 +1,7 @@
 //! Markdown to HTML with pulldown-cmark. Owns the parser options (one function),
 //! heading ids and anchors, the table of contents and the word count. It returns
-//! a plain `Rendered` value so later stages never re-parse HTML. It does not know
+//! a plain `Rendered` value (HTML, plain text, the steps of a how-to) so later
+//! stages never re-parse HTML. It does not know
 //! other pages: every link and image destination is handed to a `LinkResolver`,
 //! which says what to write instead.
 
@@ -19,6 +20,12 @@ pub struct Rendered {
     pub toc: Vec<TocItem>,
     /// Whitespace-separated words of the rendered text.
     pub word_count: usize,
+    /// The rendered text without markup, words separated by single spaces (for
+    /// the search index).
+    pub text: String,
+    /// The items of the first numbered list under a heading "Steps", as plain
+    /// text: what a how-to page asks the reader to do, in order.
+    pub steps: Vec<String>,
     /// Every heading id on the page, in document order.
     pub anchors: Vec<String>,
 }
@@ -94,11 +101,13 @@ pub fn render_markdown(
 ) -> Rendered {
     let mut headings = HeadingIds::default();
     let mut text = PlainText::default();
+    let mut steps = StepsList::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
     let mut parser = resolve_links(body, config, links).into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
+        steps.observe(&event);
         let Event::Start(Tag::Heading {
             level,
             id,
@@ -112,6 +121,7 @@ pub fn render_markdown(
         let inner = take_heading_events(&mut parser);
         inner.iter().for_each(|e| text.observe(e));
         let title = plain_text(&inner);
+        steps.heading(&title);
         let id = headings.assign(id.as_deref(), &title);
         flat_toc.push((level as u8, id.clone(), title));
         events.push(Event::Start(Tag::Heading {
@@ -134,6 +144,8 @@ pub fn render_markdown(
         anchors: flat_toc.iter().map(|(_, id, _)| id.clone()).collect(),
         toc: build_toc(flat_toc),
         word_count: text.word_count(),
+        text: text.text,
+        steps: steps.items,
     }
 }
 
@@ -304,6 +316,7 @@ fn insert_toc(siblings: &mut Vec<TocItem>, item: TocItem) {
 /// wherever a block or line ends so words of adjacent blocks do not merge.
 #[derive(Default)]
 struct PlainText {
+    text: String,
     words: usize,
     in_word: bool,
 }
@@ -323,10 +336,16 @@ impl PlainText {
         for c in text.chars() {
             if c.is_whitespace() {
                 self.in_word = false;
-            } else if !self.in_word {
+                continue;
+            }
+            if !self.in_word {
                 self.in_word = true;
                 self.words += 1;
+                if !self.text.is_empty() {
+                    self.text.push(' ');
+                }
             }
+            self.text.push(c);
         }
     }
 
@@ -337,6 +356,59 @@ impl PlainText {
     fn word_count(&self) -> usize {
         self.words
     }
+}
+
+/// Finds the first numbered list after a heading titled "Steps" (any case) and
+/// keeps each of its items as plain text. Nested lists stay part of their item;
+/// a different heading before any list disarms it.
+#[derive(Default)]
+struct StepsList {
+    items: Vec<String>,
+    armed: bool,
+    /// List nesting inside the steps list; 0 when not inside it.
+    depth: usize,
+    done: bool,
+}
+
+impl StepsList {
+    fn heading(&mut self, title: &str) {
+        if !self.done && self.depth == 0 {
+            self.armed = title.trim().eq_ignore_ascii_case("steps");
+        }
+    }
+
+    fn observe(&mut self, event: &Event<'_>) {
+        if self.done {
+            return;
+        }
+        match event {
+            Event::Start(Tag::List(Some(_))) if self.armed && self.depth == 0 => self.depth = 1,
+            _ if self.depth == 0 => {}
+            Event::Start(Tag::List(_)) => self.depth += 1,
+            Event::End(TagEnd::List(_)) => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    self.done = true;
+                    self.items.iter_mut().for_each(collapse_spaces);
+                }
+            }
+            Event::Start(Tag::Item) if self.depth == 1 => self.items.push(String::new()),
+            Event::Text(t) | Event::Code(t) => self.push(t),
+            Event::End(tag) if !is_inline(tag) => self.push(" "),
+            Event::SoftBreak | Event::HardBreak | Event::Start(Tag::Item) => self.push(" "),
+            _ => {}
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        if let Some(item) = self.items.last_mut() {
+            item.push_str(text);
+        }
+    }
+}
+
+fn collapse_spaces(text: &mut String) {
+    *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
 }
 
 /// Inline elements do not separate words: `foo*bar*` renders as one word.
@@ -449,6 +521,36 @@ mod tests {
         let r = render("# Title here\n\nOne *two*three.\n\n- four\n- five\n");
         // "Title here" + "One twothree." + "four" + "five"
         assert_eq!(r.word_count, 6);
+    }
+
+    #[test]
+    fn text_is_the_rendered_words_joined_by_single_spaces() {
+        let r = render("## A `b`\n\nOne  *two*three.\nfour\n\n- [five](x.md)\n");
+        assert_eq!(r.text, "A b One twothree. four five");
+        assert_eq!(r.text.split(' ').count(), r.word_count);
+    }
+
+    #[test]
+    fn steps_are_the_numbered_list_under_a_steps_heading() {
+        let body = "1. not a step\n\n## Steps\n\nIntro.\n\n\
+                    1. Warm the *oil*.\n2. Press `gently`\n   over two lines.\n   - a nested note\n\n\
+                    ## More\n\n1. also not a step\n";
+        let r = render(body);
+        assert_eq!(
+            r.steps,
+            [
+                "Warm the oil.",
+                "Press gently over two lines. a nested note"
+            ]
+        );
+    }
+
+    #[test]
+    fn steps_need_a_steps_heading_and_a_numbered_list() {
+        assert!(render("## Steps\n\n- bullet\n").steps.is_empty());
+        assert!(render("## Steps\n\n## Other\n\n1. one\n").steps.is_empty());
+        assert!(render("1. one\n2. two\n").steps.is_empty());
+        assert_eq!(render("### STEPS\n\n1. one\n").steps, ["one"]);
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn load_templates(
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".htm", ".xml"]);
     tera.register_filter("date", date_filter);
+    tera.register_filter("json", json_filter);
     let lookup = Arc::new(lookup);
     let for_url = Arc::clone(&lookup);
     tera.register_function("get_url", move |kwargs: Kwargs, _: &State| {
@@ -346,6 +347,19 @@ fn date_filter(value: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
         .map_err(|e| tera::Error::message(format!("date: bad format {format:?}: {e}")))
 }
 
+/// Any value as JSON that is safe inside `<script>`: `<`, `>` and `&` are
+/// escaped so no string can close the script element or start a comment.
+/// The result is marked safe, since HTML-escaping it would break the JSON.
+fn json_filter(value: Value, _: Kwargs, _: &State) -> TeraResult<Value> {
+    let json = serde_json::to_string(&value)
+        .map_err(|e| tera::Error::message(format!("json: cannot encode the value: {e}")))?;
+    let escaped = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    Ok(Value::safe_string(&escaped))
+}
+
 /// A `{title, url, permalink}` item (with `description` and `weight`, which
 /// section items need and page items may use).
 #[derive(Serialize)]
@@ -416,6 +430,8 @@ struct PageContext<'a> {
     prev: Option<LinkItem<'a>>,
     next: Option<LinkItem<'a>>,
     assets: Vec<String>,
+    /// The numbered steps of a how-to page (see `Rendered::steps`).
+    steps: &'a [String],
     extra: &'a serde_yaml::Value,
 }
 
@@ -536,6 +552,7 @@ fn page_value(site: &Site, id: PageId) -> Value {
         prev: page.prev.map(|p| link_item(site, p)),
         next: page.next.map(|n| link_item(site, n)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
+        steps: &page.rendered.steps,
         extra: &page.meta.extra,
     };
     Value::from_serializable(&context)
@@ -562,7 +579,17 @@ struct SiteContext<'a> {
     base_url: String,
     language: &'a str,
     extra: &'a serde_yaml::Value,
-    sections: Vec<LinkItem<'a>>,
+    feed: bool,
+    search: bool,
+    sections: Vec<SectionItem<'a>>,
+}
+
+/// A top-level section in `site.sections`, with its pages for navigation.
+#[derive(Serialize)]
+struct SectionItem<'a> {
+    #[serde(flatten)]
+    link: LinkItem<'a>,
+    pages: Vec<LinkItem<'a>>,
 }
 
 fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
@@ -573,7 +600,16 @@ fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
         base_url: config.base_url.as_string(),
         language: &config.language,
         extra: &config.extra,
-        sections: link_items(site, site.top_sections()),
+        feed: config.feed,
+        search: config.search,
+        sections: site
+            .top_sections()
+            .iter()
+            .map(|&id| SectionItem {
+                link: link_item(site, id),
+                pages: link_items(site, &site.page(id).pages),
+            })
+            .collect(),
     };
     let terms: tera::Map = site
         .taxonomies
@@ -669,6 +705,19 @@ mod tests {
             url_to_file("/types/swedish/"),
             PathBuf::from("types/swedish/index.html")
         );
+    }
+
+    #[test]
+    fn json_filter_cannot_close_the_script_element() {
+        let context = Context::new();
+        let state = State::new(&context);
+        let value = Value::from("</script><!-- & \"x\"");
+        let json = json_filter(value, Kwargs::default(), &state).expect("encodes");
+        assert_eq!(
+            json.as_str(),
+            Some(r#""\u003c/script\u003e\u003c!-- \u0026 \"x\"""#)
+        );
+        assert!(json.is_safe());
     }
 
     #[test]

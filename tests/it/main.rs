@@ -9,3 +9,4 @@ mod bundled_site;
 mod content_errors;
 mod links;
 mod site_graph;
+mod theme_data;

@@ -1,0 +1,101 @@
+//! What the generator gives themes beyond pages: the search index, the `json`
+//! filter, how-to steps, and the site flags and navigation themes build on.
+
+use serde_json::Value;
+
+use crate::harness::{SITE_YAML, TestSite, page};
+
+fn site_with_search(search: bool) -> TestSite {
+    let site = TestSite::new();
+    site.file("site.yaml", &format!("{SITE_YAML}search: {search}\n"));
+    site.file("content/guides/_index.md", &page("title: Guides", ""));
+    site.file(
+        "content/guides/oil.md",
+        &page(
+            "title: Warm Oil\ndescription: \"Why & how\"",
+            "Rub the *oil* between your palms.\n\n## Steps\n\n1. Pour `a little`.\n2. Rub.\n\n### Safety\n\nStop if it <stings>.\n",
+        ),
+    );
+    site
+}
+
+fn search_index(site: &TestSite) -> Value {
+    serde_json::from_str(&site.output("search-index.json")).expect("search index is JSON")
+}
+
+#[test]
+fn search_index_lists_every_page_with_its_text() {
+    let site = site_with_search(true);
+    site.build(&[]).assert_ok();
+    let index = search_index(&site);
+    assert_eq!(index["version"], 1);
+    let pages = index["pages"].as_array().expect("pages");
+    let urls: Vec<&str> = pages.iter().filter_map(|p| p["url"].as_str()).collect();
+    assert_eq!(urls, ["/docs/", "/docs/guides/", "/docs/guides/oil/"]);
+    let oil = &pages[2];
+    assert_eq!(oil["title"], "Warm Oil");
+    assert_eq!(oil["description"], "Why & how");
+    assert_eq!(oil["headings"], serde_json::json!(["Steps", "Safety"]));
+    assert_eq!(
+        oil["body"],
+        "Rub the oil between your palms. Steps Pour a little. Rub. Safety Stop if it ."
+    );
+}
+
+#[test]
+fn search_index_is_not_written_when_search_is_off() {
+    let site = site_with_search(false);
+    site.build(&[]).assert_ok();
+    assert!(!site.output_exists("search-index.json"));
+}
+
+#[test]
+fn search_index_url_is_known_to_get_url() {
+    let site = site_with_search(true);
+    site.file(
+        "templates/index.html",
+        "search={{ get_url(path='search-index.json') }} on={{ site.search }} feed={{ site.feed }}",
+    );
+    site.build(&[]).assert_ok();
+    assert_eq!(
+        site.output("index.html"),
+        "search=/docs/search-index.json on=true feed=false"
+    );
+}
+
+#[test]
+fn steps_and_json_filter_make_valid_json_ld() {
+    let site = site_with_search(false);
+    site.file(
+        "templates/page.html",
+        "{\"name\":{{ page.title | json }},\"d\":{{ page.description | json }},\"step\":[\
+         {% for s in page.steps %}{{ s | json }}{% if not loop.last %},{% endif %}{% endfor %}]}",
+    );
+    site.build(&[]).assert_ok();
+    let text = site.output("guides/oil/index.html");
+    // Escaped as \u0026, not as an HTML entity: the JSON stays valid in <script>.
+    assert!(!text.contains('&'), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(
+        json,
+        serde_json::json!({"name": "Warm Oil", "d": "Why & how", "step": ["Pour a little.", "Rub."]})
+    );
+}
+
+#[test]
+fn site_sections_list_their_pages_for_navigation() {
+    let site = site_with_search(false);
+    site.file(
+        "content/guides/first.md",
+        &page("title: First\nweight: 1", ""),
+    );
+    site.file(
+        "templates/index.html",
+        "{% for s in site.sections %}{{ s.title }}:{% for p in s.pages %} {{ p.title }}={{ p.url }}{% endfor %}{% endfor %}",
+    );
+    site.build(&[]).assert_ok();
+    assert_eq!(
+        site.output("index.html"),
+        "Guides: First=/docs/guides/first/ Warm Oil=/docs/guides/oil/"
+    );
+}
