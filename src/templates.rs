@@ -497,19 +497,22 @@ fn taxonomy_values(site: &Site, taxonomy: &TaxonomyTerms, pages: &[Value]) -> (V
             with_field(item, "pages", Value::from(list))
         })
         .collect();
-    let site_path = taxonomy.site_path();
-    let context = TaxonomyContext {
-        name: &taxonomy.name,
-        slug: &taxonomy.slug,
-        url: base.url(&site_path),
-        permalink: base.permalink(&site_path),
-    };
     let value = with_field(
-        Value::from_serializable(&context),
+        Value::from_serializable(&taxonomy_context(base, taxonomy)),
         "terms",
         Value::from(terms.clone()),
     );
     (value, terms)
+}
+
+fn taxonomy_context<'a>(base: &BaseUrl, taxonomy: &'a TaxonomyTerms) -> TaxonomyContext<'a> {
+    let site_path = taxonomy.site_path();
+    TaxonomyContext {
+        name: &taxonomy.name,
+        slug: &taxonomy.slug,
+        url: base.url(&site_path),
+        permalink: base.permalink(&site_path),
+    }
 }
 
 fn with_field(value: Value, key: &'static str, field: Value) -> Value {
@@ -582,6 +585,9 @@ struct SiteContext<'a> {
     feed: bool,
     search: bool,
     sections: Vec<SectionItem<'a>>,
+    /// One `{name, slug, url, permalink}` per taxonomy, in site.yaml order,
+    /// so themes can link `/<taxonomy>/` without rebuilding its URL.
+    taxonomy_pages: Vec<TaxonomyContext<'a>>,
 }
 
 /// A top-level section in `site.sections`, with its pages for navigation.
@@ -609,6 +615,11 @@ fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
                 link: link_item(site, id),
                 pages: link_items(site, &site.page(id).pages),
             })
+            .collect(),
+        taxonomy_pages: site
+            .taxonomies
+            .iter()
+            .map(|taxonomy| taxonomy_context(&config.base_url, taxonomy))
             .collect(),
     };
     let terms: tera::Map = site

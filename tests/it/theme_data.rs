@@ -99,3 +99,23 @@ fn site_sections_list_their_pages_for_navigation() {
         "Guides: First=/docs/guides/first/ Warm Oil=/docs/guides/oil/"
     );
 }
+
+#[test]
+fn site_taxonomy_pages_link_each_taxonomy_in_site_yaml_order() {
+    let site = TestSite::new();
+    site.file(
+        "site.yaml",
+        "title: T\nbase_url: https://example.org/docs/\ntheme: t\ntaxonomies: [tags, body_areas]\n",
+    );
+    site.file("content/a.md", &page("title: A\nbody_areas: [Back]", ""));
+    site.file(
+        "templates/index.html",
+        "{% for t in site.taxonomy_pages %}{{ t.name }} {{ t.slug }} {{ t.url }} {{ t.permalink }}\n{% endfor %}",
+    );
+    site.build(&[]).assert_ok();
+    assert_eq!(
+        site.output("index.html"),
+        "tags tags /docs/tags/ https://example.org/docs/tags/\n\
+         body_areas body-areas /docs/body-areas/ https://example.org/docs/body-areas/\n"
+    );
+}
