@@ -291,9 +291,10 @@ fn palm_circling_has_an_original_svg_with_alt_text() {
     let html = site.output("techniques/palm-circling/index.html");
     let img = html
         .split("<img ")
-        .nth(1)
-        .and_then(|rest| rest.split('>').next())
-        .unwrap_or_else(|| panic!("no image in {html}"));
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+        .find(|img| img.contains("palm-circling-path.svg"))
+        .unwrap_or_else(|| panic!("no illustration in {html}"));
     assert!(
         img.contains("src=\"/massage/techniques/palm-circling/palm-circling-path.svg\""),
         "{img}"

@@ -6,6 +6,7 @@ mod harness;
 
 mod build_output;
 mod bundled_site;
+mod bundled_theme;
 mod content_errors;
 mod links;
 mod site_graph;
