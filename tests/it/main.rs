@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod browser;
 mod build_output;
 mod bundled_site;
 mod bundled_theme;

@@ -1,0 +1,830 @@
+// Real-browser checks of the bundled "dough" theme.
+//
+//   node tests/browser/run.mjs <output_dir>
+//
+// Serves <output_dir> (a site built with --base-url http://127.0.0.1/massage/)
+// on 127.0.0.1 at an ephemeral port, mounted at /massage/, and drives Debian's
+// headless Chromium through playwright-core. Each check prints `ok <name>` or
+// `FAIL <name>: details`; the exit code is 0 only when every check passed.
+//
+// Environment:
+//   KNEAD_CHROMIUM        the browser binary (default /usr/bin/chromium)
+//   KNEAD_SCREENSHOT_DIR  where screenshots go (default <repo>/target/browser-screenshots)
+//   KNEAD_BROWSER_ONLY    optional substring: run only the checks whose name contains it
+//   KNEAD_BROWSER_JOBS    checks run at once (default 2)
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+
+const BASE = '/massage/';
+const CHROMIUM = process.env.KNEAD_CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOT_DIR =
+  process.env.KNEAD_SCREENSHOT_DIR || path.join(REPO, 'target', 'browser-screenshots');
+const ONLY = process.env.KNEAD_BROWSER_ONLY || '';
+const JOBS = Number(process.env.KNEAD_BROWSER_JOBS || 2);
+
+// Offline machine: keep Chromium from trying to reach the network.
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+// Time limits (ms): backstops against a hang, far above a normal run (under a
+// minute), so a busy machine does not fail the suite.
+const TOTAL_MS = 300_000;
+const CHECK_MS = 90_000;
+const ACTION_MS = 8_000;
+const NAV_MS = 15_000;
+
+/** One page of each type, relative to BASE. */
+const PAGES = [
+  { name: 'home', path: '' },
+  { name: 'section', path: 'types/' },
+  { name: 'page', path: 'techniques/palm-circling/' },
+  { name: 'taxonomy', path: 'tags/' },
+  { name: 'term', path: 'tags/beginner/' },
+  { name: '404', path: '404.html' },
+];
+
+/** Search: a word from the body only (not title, headings or description) of one page. */
+const SEARCH_WORD = 'breastbone';
+const SEARCH_TARGET = `${BASE}techniques/positioning/`;
+
+const DESKTOP = { width: 1280, height: 900 };
+const MOBILE = { width: 375, height: 812 };
+
+// ---------------------------------------------------------------- reporting
+
+const results = [];
+
+function report(name, problems, ms) {
+  const took = ms === undefined ? '' : ` [${(ms / 1000).toFixed(1)}s]`;
+  if (problems.length === 0) {
+    results.push({ name, ok: true });
+    console.log(`ok ${name}${took}`);
+  } else {
+    results.push({ name, ok: false });
+    const details = problems.length === 1 ? problems[0] : '\n    ' + problems.join('\n    ');
+    console.log(`FAIL ${name}${took}: ${details}`);
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const CHECKS = [];
+
+/**
+ * Declares the check `name`: `body(problems, onCleanup)` pushes problems; a
+ * thrown error or a time-out also fails it. Cleanups run whatever happens.
+ */
+function check(name, body) {
+  if (ONLY && !name.includes(ONLY)) return;
+  CHECKS.push({ name, body });
+}
+
+async function runCheck({ name, body }) {
+  const problems = [];
+  const cleanups = [];
+  const start = Date.now();
+  try {
+    await withTimeout(body(problems, (fn) => cleanups.push(fn)), CHECK_MS, `check "${name}"`);
+  } catch (err) {
+    problems.push(String(err && err.message ? err.message : err).split('\n')[0]);
+  } finally {
+    for (const fn of cleanups.reverse()) {
+      await withTimeout(Promise.resolve().then(fn), 5_000, 'cleanup').catch(() => {});
+    }
+  }
+  return { problems, ms: Date.now() - start };
+}
+
+/** Runs the declared checks, `jobs` at a time, and reports them in order. */
+async function runChecks(jobs) {
+  const outcomes = new Array(CHECKS.length);
+  let next = 0;
+  let printed = 0;
+  const flush = () => {
+    while (printed < CHECKS.length && outcomes[printed]) {
+      report(CHECKS[printed].name, outcomes[printed].problems, outcomes[printed].ms);
+      printed++;
+    }
+  };
+  const worker = async () => {
+    while (next < CHECKS.length) {
+      const i = next++;
+      outcomes[i] = await runCheck(CHECKS[i]);
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  flush();
+}
+
+// ------------------------------------------------------------------- server
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** Serves `root` at BASE like a static host: index.html for folders, 404.html for misses. */
+function serve(root) {
+  const send = (res, status, file, method) => {
+    const body = fs.readFileSync(file);
+    res.writeHead(status, {
+      'Content-Type': TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+    });
+    res.end(method === 'HEAD' ? undefined : body);
+  };
+  const notFound = (res, method) => {
+    const page = path.join(root, '404.html');
+    if (fs.existsSync(page)) return send(res, 404, page, method);
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found');
+  };
+  const server = http.createServer((req, res) => {
+    try {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      let rel;
+      try {
+        rel = decodeURIComponent(url.pathname);
+      } catch {
+        return notFound(res, req.method);
+      }
+      if (!rel.startsWith(BASE)) {
+        if (rel + '/' === BASE) {
+          res.writeHead(301, { Location: BASE });
+          return res.end();
+        }
+        return notFound(res, req.method);
+      }
+      const file = path.resolve(root, '.' + path.posix.normalize('/' + rel.slice(BASE.length)));
+      if (file !== root && !file.startsWith(root + path.sep)) return notFound(res, req.method);
+      let stat = fs.statSync(file, { throwIfNoEntry: false });
+      if (stat && stat.isDirectory()) {
+        if (!url.pathname.endsWith('/')) {
+          res.writeHead(301, { Location: url.pathname + '/' + url.search });
+          return res.end();
+        }
+        const index = path.join(file, 'index.html');
+        stat = fs.statSync(index, { throwIfNoEntry: false });
+        return stat && stat.isFile() ? send(res, 200, index, req.method) : notFound(res, req.method);
+      }
+      if (stat && stat.isFile()) return send(res, 200, file, req.method);
+      return notFound(res, req.method);
+    } catch (err) {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(String(err));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+// ------------------------------------------------------------------ helpers
+
+let browser;
+let origin;
+
+/**
+ * A context whose pages never leave `origin`. `storedTheme` puts that choice in
+ * localStorage before every page load.
+ */
+async function makeContext(options = {}, storedTheme = null) {
+  const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', ...options });
+  context.setDefaultTimeout(ACTION_MS);
+  context.setDefaultNavigationTimeout(NAV_MS);
+  // The theme must make no external request; abort any at once (and report it, see watch()).
+  await context.route(
+    (url) => url.origin !== origin,
+    (route) => route.abort('blockedbyclient'),
+  );
+  if (storedTheme) {
+    await context.addInitScript((t) => {
+      try {
+        window.localStorage.setItem('knead-theme', t);
+      } catch {}
+    }, storedTheme);
+  }
+  return context;
+}
+
+/** A context of the check's own (it changes state other checks would see). */
+async function ownContext(onCleanup, options = {}) {
+  const context = await makeContext(options);
+  onCleanup(() => context.close());
+  return context;
+}
+
+/**
+ * Contexts shared by the checks that only read (new contexts are slow on a
+ * busy two-core machine); each check gets a page of its own.
+ *   plain: light OS preference, nothing stored; light/dark: OS preference and
+ *   stored choice agree; nojs: JavaScript disabled.
+ */
+const SHARED = {
+  plain: () => makeContext(),
+  light: () => makeContext({ colorScheme: 'light' }, 'light'),
+  dark: () => makeContext({ colorScheme: 'dark' }, 'dark'),
+  nojs: () => makeContext({ javaScriptEnabled: false }),
+};
+const shared = new Map();
+
+async function openPage(onCleanup, key, viewport = DESKTOP) {
+  if (!shared.has(key)) shared.set(key, SHARED[key]());
+  const context = await shared.get(key);
+  const page = await context.newPage();
+  onCleanup(() => page.close());
+  if (viewport !== DESKTOP) await page.setViewportSize(viewport);
+  return page;
+}
+
+/**
+ * Adds to `problems` what goes wrong on `page` until the check ends: console
+ * errors, uncaught exceptions, failed requests, HTTP errors on subresources,
+ * requests that leave the site. The main document's status is checked by
+ * `goto`. `ignore(problem)` drops an expected one.
+ */
+function watch(page, problems, onCleanup, ignore = () => false) {
+  let active = true;
+  onCleanup(() => {
+    active = false;
+  });
+  const add = (problem) => {
+    if (active && !ignore(problem)) problems.push(problem);
+  };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      const where = msg.location() && msg.location().url ? ` (${msg.location().url})` : '';
+      add(`console error: ${msg.text()}${where}`);
+    }
+  });
+  page.on('pageerror', (err) => add(`uncaught exception: ${err.message}`));
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith(origin) && !/^(data|blob|about):/.test(url)) {
+      add(`external request: ${req.resourceType()} ${url}`);
+    }
+  });
+  page.on('requestfailed', (req) => {
+    const url = req.url();
+    if (url.startsWith(origin)) {
+      add(`request failed: ${req.resourceType()} ${url} (${req.failure()?.errorText})`);
+    }
+  });
+  page.on('response', (res) => {
+    const req = res.request();
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) return;
+    if (res.status() >= 400) {
+      add(`HTTP ${res.status()} for ${req.resourceType()} ${res.url()}`);
+    }
+  });
+}
+
+/** Loads `rel` (relative to BASE) and checks the document's HTTP status. */
+async function goto(page, rel, problems, expectStatus = 200, settle = false) {
+  const url = origin + BASE + rel;
+  const response = await page.goto(url, { waitUntil: 'load' });
+  if (!response) {
+    problems.push(`no response for ${url}`);
+  } else if (response.status() !== expectStatus) {
+    problems.push(`${url} answered HTTP ${response.status()}, expected ${expectStatus}`);
+  }
+  // Give late requests (scripts run on load) a moment to finish or fail.
+  if (settle) await page.waitForLoadState('networkidle', { timeout: 3_000 }).catch(() => {});
+  return response;
+}
+
+const activeId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
+
+async function attr(page, selector, name) {
+  return page.locator(selector).first().getAttribute(name, { timeout: 2_000 }).catch(() => null);
+}
+
+/** Presses Tab up to `max` times until `predicate` (evaluated in the page) holds. */
+async function tabUntil(page, predicate, arg, max = 40) {
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(predicate, arg)) return i;
+  }
+  return 0;
+}
+
+/** Waits until `fn` (in the page) is truthy; false on time-out instead of throwing. */
+async function until(page, fn, arg, timeout = 3_000) {
+  return page
+    .waitForFunction(fn, arg, { timeout })
+    .then(() => true)
+    .catch(() => false);
+}
+
+async function runAxe(page) {
+  await page.addScriptTag({ path: AXE_PATH });
+  return page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({
+        target: n.target.join(' '),
+        summary: (n.failureSummary || '').replace(/\s+/g, ' ').trim(),
+      })),
+    }));
+  }, AXE_TAGS);
+}
+
+function describeViolations(violations) {
+  const lines = [];
+  for (const v of violations) {
+    lines.push(`${v.id} [${v.impact}] ${v.help} (${v.nodes.length} node${v.nodes.length === 1 ? '' : 's'})`);
+    for (const n of v.nodes.slice(0, 6)) {
+      lines.push(`  target: ${n.target}${n.summary ? ' -- ' + n.summary.slice(0, 220) : ''}`);
+    }
+    if (v.nodes.length > 6) lines.push(`  ... and ${v.nodes.length - 6} more`);
+  }
+  return lines;
+}
+
+// ------------------------------------------------------------------- checks
+
+function checkLoads() {
+  for (const p of PAGES) {
+    check(`load ${p.name} ${BASE}${p.path}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, 'plain');
+      watch(page, problems, onCleanup);
+      await goto(page, p.path, problems, 200, true);
+    });
+  }
+  // A static host serves 404.html at any missing address, however deep: its
+  // stylesheet and script links must not be relative.
+  check(`load 404 served at a missing deep URL`, async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    const missing = `${origin}${BASE}no/such/deep/page/`;
+    // Chromium logs the document's own (expected) 404 as a console error.
+    watch(page, problems, onCleanup, (p) => p.startsWith('console error:') && p.includes('404') && p.endsWith(`(${missing})`));
+    await goto(page, 'no/such/deep/page/', problems, 404, true);
+    const styled = await page.evaluate(() => document.styleSheets.length);
+    if (styled === 0) problems.push('no stylesheet applied');
+  });
+}
+
+function checkSearch() {
+  check(`search finds "${SEARCH_WORD}" (body only) with <mark> and keyboard`, async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+
+    // Sanity of the test data: the word must be in the target's body only.
+    const indexRes = await page.request.get(`${origin}${BASE}search-index.json`);
+    if (!indexRes.ok()) {
+      problems.push(`${BASE}search-index.json answered HTTP ${indexRes.status()}`);
+    } else {
+      const index = await indexRes.json().catch(() => null);
+      const entry = index && Array.isArray(index.pages) && index.pages.find((e) => e.url === SEARCH_TARGET);
+      if (!entry) {
+        problems.push(`search-index.json has no entry with url ${SEARCH_TARGET}`);
+      } else {
+        const has = (v) => String(Array.isArray(v) ? v.join(' ') : v || '').toLowerCase().includes(SEARCH_WORD);
+        if (!has(entry.body)) problems.push(`(test data) "${SEARCH_WORD}" is not in the indexed body of ${SEARCH_TARGET}`);
+        if (has(entry.title) || has(entry.headings) || has(entry.description)) {
+          problems.push(`(test data) "${SEARCH_WORD}" is in the title/headings/description of ${SEARCH_TARGET}; pick a body-only word`);
+        }
+      }
+    }
+
+    await goto(page, '', problems);
+    const form = page.locator('form#search');
+    if ((await form.count()) !== 1) {
+      problems.push(`expected one form#search on the home page, found ${await form.count()}`);
+      return;
+    }
+    if (!(await until(page, () => { const f = document.getElementById('search'); return f && !f.hidden; }))) {
+      problems.push('form#search is still hidden after load (JS should remove `hidden`)');
+      return;
+    }
+    const input = page.locator('#search-input');
+    if (!(await input.isVisible())) {
+      problems.push('#search-input is not visible');
+      return;
+    }
+    if ((await attr(page, '#search-input', 'type')) !== 'search') problems.push('#search-input is not type=search');
+    if ((await page.locator('label[for="search-input"]').count()) !== 1) problems.push('no <label for="search-input">');
+
+    await input.click();
+    await input.pressSequentially(SEARCH_WORD, { delay: 20 });
+    const link = page.locator(`#search-results a[href="${SEARCH_TARGET}"]`);
+    const found = await link
+      .first()
+      .waitFor({ state: 'visible', timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!found) {
+      const hrefs = await page.$$eval('#search-results a', (as) => as.map((a) => a.getAttribute('href'))).catch(() => []);
+      problems.push(`no visible result linking to ${SEARCH_TARGET} for "${SEARCH_WORD}"; results: [${hrefs.join(', ')}]`);
+      return;
+    }
+    const marks = await page.$$eval('#search-results mark', (ms) => ms.map((m) => m.textContent.toLowerCase()));
+    if (marks.length === 0) problems.push('results contain no <mark>');
+    else if (!marks.some((m) => m.includes(SEARCH_WORD))) problems.push(`no <mark> around "${SEARCH_WORD}" (marks: ${marks.slice(0, 5).join(', ')})`);
+    const targetMarks = await link.first().locator('mark').count();
+    if (targetMarks === 0) problems.push(`the result for ${SEARCH_TARGET} has no <mark> in its snippet`);
+    if ((await page.locator('#search-results ul > li > a').count()) === 0) problems.push('results are not <ul><li><a>');
+    const status = (await page.locator('#search-status').textContent().catch(() => null)) || '';
+    if (!/\b\d+\s+results?\b/i.test(status)) problems.push(`#search-status says ${JSON.stringify(status)}, expected "N results"`);
+    if ((await attr(page, '#search-status', 'aria-live')) !== 'polite') problems.push('#search-status lacks aria-live="polite"');
+
+    // Keyboard: ArrowDown from the input focuses the first result.
+    const links = page.locator('#search-results a');
+    const count = await links.count();
+    await input.focus();
+    await page.keyboard.press('ArrowDown');
+    const firstFocused = await links.first().evaluate((a) => a === document.activeElement);
+    if (!firstFocused) {
+      const active = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80));
+      problems.push(`ArrowDown from #search-input did not focus the first result (focus on ${active})`);
+    } else if (count > 1) {
+      await page.keyboard.press('ArrowDown');
+      if (!(await links.nth(1).evaluate((a) => a === document.activeElement))) problems.push('ArrowDown on the first result did not focus the second');
+      await page.keyboard.press('ArrowUp');
+      if (!(await links.first().evaluate((a) => a === document.activeElement))) problems.push('ArrowUp on the second result did not focus the first');
+    }
+    // Escape clears the results and returns focus to the input.
+    await page.keyboard.press('Escape');
+    if ((await activeId(page)) !== 'search-input') problems.push('Escape in the results did not return focus to #search-input');
+    const cleared = await until(page, () => {
+      const box = document.getElementById('search-results');
+      return !box || !box.querySelector('a') || !box.checkVisibility();
+    }, undefined, 2_000);
+    if (!cleared) problems.push(`Escape left ${await page.locator('#search-results a').count()} results shown`);
+
+    // A word found nowhere.
+    await input.fill('');
+    await input.pressSequentially('qqxzzv', { delay: 10 });
+    const none = await until(page, () => /no results/i.test(document.getElementById('search-status')?.textContent || ''));
+    if (!none) problems.push(`searching "qqxzzv": #search-status did not say "No results"`);
+  });
+
+  check('search form on the 404 page is in main, once', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+    await goto(page, '404.html', problems);
+    const forms = await page.locator('#search').count();
+    if (forms !== 1) problems.push(`expected exactly one #search, found ${forms}`);
+    if ((await page.locator('main #search').count()) !== 1) problems.push('#search is not inside <main>');
+    if (!(await until(page, () => { const f = document.getElementById('search'); return f && !f.hidden; }))) {
+      problems.push('#search stays hidden on the 404 page');
+    }
+    const h1 = ((await page.locator('h1').first().textContent().catch(() => '')) || '').trim();
+    if (!/page not found/i.test(h1)) problems.push(`<h1> is ${JSON.stringify(h1)}, expected "Page not found"`);
+  });
+}
+
+function checkThemeToggle() {
+  check('dark toggle: click, remembered across reload, back to light', async (problems, onCleanup) => {
+    const context = await ownContext(onCleanup, { colorScheme: 'light' });
+    const page = await context.newPage();
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    const html = page.locator('html');
+    const state = async () => ({
+      theme: await html.getAttribute('data-theme'),
+      pressed: await attr(page, '#theme-toggle', 'aria-pressed'),
+      stored: await page.evaluate(() => localStorage.getItem('knead-theme')),
+    });
+    let s = await state();
+    if (s.theme !== 'light') problems.push(`initial data-theme is ${s.theme} with prefers-color-scheme: light and nothing stored`);
+    const toggle = page.locator('#theme-toggle');
+    if (!(await toggle.isVisible())) {
+      problems.push('#theme-toggle is not visible with JS on');
+      return;
+    }
+    if (s.pressed !== 'false') problems.push(`initial aria-pressed is ${s.pressed}, expected false`);
+
+    await toggle.click();
+    s = await state();
+    if (s.theme !== 'dark') problems.push(`after click data-theme is ${s.theme}, expected dark`);
+    if (s.pressed !== 'true') problems.push(`after click aria-pressed is ${s.pressed}, expected true`);
+    if (s.stored !== 'dark') problems.push(`after click localStorage knead-theme is ${s.stored}, expected dark`);
+
+    await page.reload({ waitUntil: 'load' });
+    s = await state();
+    if (s.theme !== 'dark') problems.push(`after reload data-theme is ${s.theme}, expected dark (remembered)`);
+    if (s.pressed !== 'true') problems.push(`after reload aria-pressed is ${s.pressed}, expected true`);
+
+    // Another page of the site starts dark too.
+    await goto(page, '', problems);
+    s = await state();
+    if (s.theme !== 'dark') problems.push(`on another page data-theme is ${s.theme}, expected dark`);
+
+    await page.locator('#theme-toggle').click();
+    s = await state();
+    if (s.theme !== 'light') problems.push(`after second click data-theme is ${s.theme}, expected light`);
+    if (s.pressed !== 'false') problems.push(`after second click aria-pressed is ${s.pressed}, expected false`);
+    if (s.stored !== 'light') problems.push(`after second click localStorage knead-theme is ${s.stored}, expected light`);
+    await page.reload({ waitUntil: 'load' });
+    s = await state();
+    if (s.theme !== 'light') problems.push(`after second reload data-theme is ${s.theme}, expected light`);
+  });
+
+  check('dark by default with prefers-color-scheme: dark', async (problems, onCleanup) => {
+    const context = await ownContext(onCleanup, { colorScheme: 'dark' });
+    const page = await context.newPage();
+    watch(page, problems, onCleanup);
+    // Record data-theme as early as the first script after <head> can see it.
+    await goto(page, 'types/', problems);
+    const theme = await page.locator('html').getAttribute('data-theme');
+    if (theme !== 'dark') problems.push(`data-theme is ${theme}, expected dark`);
+    const pressed = await attr(page, '#theme-toggle', 'aria-pressed');
+    if (pressed !== 'true') problems.push(`#theme-toggle aria-pressed is ${pressed}, expected true`);
+  });
+}
+
+function checkNavigation() {
+  check('mobile nav at 375px: Tab, Enter/Space open, Escape closes and refocuses', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    const toggle = page.locator('#nav-toggle');
+    const nav = page.locator('#site-nav');
+    if ((await toggle.count()) !== 1 || (await nav.count()) !== 1) {
+      problems.push(`expected one #nav-toggle and one #site-nav, found ${await toggle.count()} and ${await nav.count()}`);
+      return;
+    }
+    if ((await attr(page, '#nav-toggle', 'aria-controls')) !== 'site-nav') problems.push('#nav-toggle lacks aria-controls="site-nav"');
+    if ((await attr(page, '#nav-toggle', 'aria-expanded')) !== 'false') problems.push('#nav-toggle is not aria-expanded="false" at first');
+    if (await nav.isVisible()) problems.push('#site-nav is visible before the toggle is pressed');
+
+    const steps = await tabUntil(page, () => document.activeElement?.id === 'nav-toggle');
+    if (!steps) {
+      problems.push('#nav-toggle was not reached within 40 Tab presses');
+      return;
+    }
+    // Polled for up to 2 s, so an opening/closing animation can finish.
+    const expect = async (when, expanded) => {
+      const state = async () => ({
+        e: await attr(page, '#nav-toggle', 'aria-expanded'),
+        visible: await nav.isVisible(),
+        focus: await activeId(page),
+      });
+      const good = (st) => st.e === String(expanded) && st.visible === expanded && (expanded || st.focus === 'nav-toggle');
+      let st = await state();
+      for (let deadline = Date.now() + 2_000; !good(st) && Date.now() < deadline; ) {
+        await page.waitForTimeout(100);
+        st = await state();
+      }
+      if (st.e !== String(expanded)) problems.push(`${when}: aria-expanded is ${st.e}, expected ${expanded}`);
+      if (st.visible !== expanded) problems.push(`${when}: #site-nav is ${st.visible ? 'visible' : 'hidden'}`);
+      if (!expanded && st.focus !== 'nav-toggle') {
+        problems.push(`${when}: focus is on ${st.focus ? '#' + st.focus : 'an element without id'}, expected #nav-toggle`);
+      }
+    };
+    await page.keyboard.press('Enter');
+    await expect('after Enter', true);
+    await page.keyboard.press('Escape');
+    await expect('after Escape', false);
+    await page.keyboard.press('Space');
+    await expect('after Space', true);
+    // The open nav's links are reachable, and Escape from inside one closes it too.
+    const link = page.locator('#site-nav a').first();
+    if ((await link.count()) === 0) {
+      problems.push('#site-nav has no links');
+    } else {
+      await link.focus();
+      await page.keyboard.press('Escape');
+      await expect('after Escape from a link in the nav', false);
+    }
+  });
+
+  check('desktop nav at 1280px: sidebar shown, toggle hidden, current page marked', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+    const rel = 'techniques/palm-circling/';
+    await goto(page, rel, problems);
+    if (!(await page.locator('#site-nav').isVisible())) problems.push('#site-nav is not visible');
+    if (await page.locator('#nav-toggle').isVisible()) problems.push('#nav-toggle is visible at 1280px');
+    const current = await page.$$eval('#site-nav [aria-current="page"]', (as) => as.map((a) => a.getAttribute('href')));
+    if (current.length !== 1 || current[0] !== BASE + rel) {
+      problems.push(`#site-nav [aria-current=page] hrefs are [${current.join(', ')}], expected [${BASE + rel}]`);
+    }
+    if ((await attr(page, '#site-nav', 'aria-label')) !== 'Sections') problems.push('#site-nav lacks aria-label="Sections"');
+  });
+}
+
+function screenshotPath(name, width, theme) {
+  return path.join(SCREENSHOT_DIR, `${name}-${width}-${theme}.png`);
+}
+
+function checkAxeAndScreenshots() {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const f of fs.readdirSync(SCREENSHOT_DIR)) {
+    if (f.endsWith('.png')) fs.rmSync(path.join(SCREENSHOT_DIR, f));
+  }
+  // axe at 1280px; the full-page 1280px screenshot is taken of the same load.
+  for (const theme of ['light', 'dark']) {
+    for (const p of PAGES) {
+      check(`axe ${p.name} ${theme}`, async (problems, onCleanup) => {
+        const page = await openPage(onCleanup, theme);
+        await goto(page, p.path, problems);
+        const actual = await page.locator('html').getAttribute('data-theme');
+        if (actual !== theme) problems.push(`html[data-theme] is ${actual}, expected ${theme}; axe ran on it anyway`);
+        await page.screenshot({ path: screenshotPath(p.name, DESKTOP.width, theme), fullPage: true });
+        problems.push(...describeViolations(await runAxe(page)));
+      });
+    }
+    check(`axe search results ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme);
+      await goto(page, '', problems);
+      const shown = await until(page, () => { const f = document.getElementById('search'); return f && !f.hidden; });
+      if (!shown) {
+        problems.push('form#search never shown; cannot check the results');
+        return;
+      }
+      await page.locator('#search-input').click();
+      await page.locator('#search-input').pressSequentially(SEARCH_WORD, { delay: 10 });
+      const any = await page
+        .locator('#search-results mark')
+        .first()
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (!any) problems.push(`no highlighted results for "${SEARCH_WORD}"; axe ran on the page as it is`);
+      await page.screenshot({ path: screenshotPath('search-results', DESKTOP.width, theme) });
+      problems.push(...describeViolations(await runAxe(page)));
+    });
+  }
+
+  for (const theme of ['light', 'dark']) {
+    check(`screenshots 375px ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme, MOBILE);
+      for (const p of PAGES) {
+        await goto(page, p.path, problems);
+        await page.screenshot({ path: screenshotPath(p.name, MOBILE.width, theme), fullPage: true, timeout: 10_000 });
+      }
+    });
+  }
+}
+
+/** Runs after every other check: the 1280px shots come from the axe checks. */
+function checkScreenshotsWritten() {
+  check(`screenshots 375px and 1280px, light and dark, written to ${SCREENSHOT_DIR}`, async (problems) => {
+    for (const theme of ['light', 'dark']) {
+      for (const width of [MOBILE.width, DESKTOP.width]) {
+        for (const p of PAGES) {
+          const file = screenshotPath(p.name, width, theme);
+          if (!(fs.statSync(file, { throwIfNoEntry: false })?.size > 0)) problems.push(`${file} was not written`);
+        }
+      }
+    }
+  });
+}
+
+function checkNoJs() {
+  for (const p of PAGES) {
+    check(`no JS ${p.name}: loads, nav reachable, search hidden`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, 'nojs', MOBILE);
+      watch(page, problems, onCleanup);
+      await goto(page, p.path, problems);
+      await page.screenshot({ path: screenshotPath(`nojs-${p.name}`, MOBILE.width, 'light'), fullPage: true });
+      if ((await page.locator('main#main').count()) !== 1) problems.push('no <main id="main">');
+
+      // Search needs JS: its form stays hidden.
+      const search = page.locator('#search');
+      if ((await search.count()) === 0) {
+        problems.push('no #search form in the page');
+      } else {
+        if ((await search.first().getAttribute('hidden')) === null) problems.push('#search lacks the `hidden` attribute');
+        if (await search.first().isVisible()) problems.push('#search is visible');
+      }
+      if ((await page.locator('#theme-toggle').count()) && (await page.locator('#theme-toggle').isVisible())) {
+        problems.push('#theme-toggle is visible without JS (it cannot work)');
+      }
+
+      // The section nav is reachable with the keyboard: by tabbing into it, or
+      // through a visible link to it (#site-nav, e.g. via :target).
+      const nav = page.locator('#site-nav');
+      if ((await nav.count()) !== 1) {
+        problems.push(`expected one #site-nav, found ${await nav.count()}`);
+        return;
+      }
+      const inNav = () => !!document.activeElement?.closest('#site-nav');
+      if (await tabUntil(page, inNav, undefined, 150)) return;
+      const jump = page.locator('a[href$="#site-nav"]');
+      let reached = false;
+      for (let i = 0; i < (await jump.count()); i++) {
+        if (!(await jump.nth(i).isVisible())) continue;
+        await jump.nth(i).click();
+        reached = (await nav.isVisible()) && (await page.locator('#site-nav a').first().isVisible());
+        if (reached) break;
+      }
+      if (!reached) problems.push('#site-nav is neither reachable by Tab nor opened by a visible link to #site-nav');
+    });
+  }
+}
+
+// --------------------------------------------------------------------- main
+
+async function main() {
+  const outDir = process.argv[2];
+  if (!outDir || !fs.existsSync(path.join(outDir, 'index.html'))) {
+    console.log(`usage: node run.mjs <built site folder with index.html> (got ${outDir})`);
+    return 2;
+  }
+  const root = fs.realpathSync(path.resolve(outDir));
+  let server;
+  try {
+    server = await serve(root);
+    origin = `http://127.0.0.1:${server.address().port}`;
+    console.log(`serving ${root} at ${origin}${BASE}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30_000 });
+    console.log(`browser: ${CHROMIUM} ${browser.version()}; axe-core ${require('axe-core/package.json').version}`);
+
+    checkLoads();
+    checkSearch();
+    checkThemeToggle();
+    checkNavigation();
+    checkAxeAndScreenshots();
+    checkNoJs();
+    await runChecks(JOBS);
+    const before = CHECKS.length;
+    checkScreenshotsWritten();
+    if (CHECKS.length > before) {
+      const { problems, ms } = await runCheck(CHECKS[before]);
+      report(CHECKS[before].name, problems, ms);
+    }
+  } finally {
+    if (browser) await withTimeout(browser.close(), 10_000, 'closing the browser').catch((e) => console.log(String(e)));
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`browser checks: ${results.length - failed} passed, ${failed} failed`);
+  if (results.length === 0) {
+    console.log('no check ran');
+    return 1;
+  }
+  return failed ? 1 : 0;
+}
+
+const watchdog = setTimeout(async () => {
+  console.log(`FAIL run: the browser checks did not finish within ${TOTAL_MS / 1000} s`);
+  if (browser) await withTimeout(browser.close(), 5_000, 'closing the browser').catch(() => {});
+  process.exit(1);
+}, TOTAL_MS);
+
+main()
+  .then((code) => {
+    clearTimeout(watchdog);
+    process.exitCode = code;
+  })
+  .catch(async (err) => {
+    clearTimeout(watchdog);
+    console.log(`FAIL run: ${err && err.stack ? err.stack : err}`);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,160 @@
+//! The bundled site in a real browser: builds the repository's own site with
+//! `--base-url http://127.0.0.1/massage/` and runs `tests/browser/run.mjs` on
+//! the output (headless Debian Chromium driven by playwright-core, axe-core).
+//! The Node script serves the folder itself and prints one `ok`/`FAIL` line
+//! per check; see tests/browser/README.md.
+//!
+//! Needs `chromium` (or `KNEAD_CHROMIUM`), `node` and `tests/browser/node_modules`.
+//! When one is missing the test fails under `CI=true` and is skipped, loudly,
+//! everywhere else.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::TestSite;
+
+/// The browser run bounds itself at 300 s (generous: a loaded 2-core machine
+/// runs it in under a minute); this is the backstop.
+const NODE_LIMIT: Duration = Duration::from_secs(360);
+
+const INSTALL_HINT: &str = "install with `apt-get install -y chromium chromium-driver nodejs npm` \
+     and run `npm ci --prefix tests/browser`";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What the browser run needs, or why it cannot run.
+fn prerequisites() -> Result<PathBuf, String> {
+    let chromium = std::env::var_os("KNEAD_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.is_file() {
+        return Err(format!("chromium not found at {}", chromium.display()));
+    }
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(node, Ok(status) if status.success()) {
+        return Err("`node` not found on PATH".to_string());
+    }
+    let modules = repo().join("tests/browser/node_modules");
+    for package in ["playwright-core", "axe-core"] {
+        if !modules.join(package).join("package.json").is_file() {
+            return Err(format!("{} is missing", modules.join(package).display()));
+        }
+    }
+    Ok(chromium)
+}
+
+/// `<target>/browser-screenshots`, where `<target>` is CARGO_TARGET_DIR or
+/// the repository's `target/`.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo().join(dir)
+            }
+        })
+        .unwrap_or_else(|| repo().join("target"));
+    target.join("browser-screenshots")
+}
+
+/// Reads a child's pipe on a thread, so a chatty child never blocks.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        text
+    })
+}
+
+#[test]
+fn headless_chromium_checks() {
+    let chromium = match prerequisites() {
+        Ok(chromium) => chromium,
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("browser tests cannot run under CI=true: {why}; {INSTALL_HINT}")
+        }
+        Err(why) => {
+            // Straight to stderr: libtest would swallow eprintln! of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!!!!!\n!!!!!!!! SKIPPED browser tests: {why}; {INSTALL_HINT}\n!!!!!!!!\n"
+            );
+            return;
+        }
+    };
+
+    let site = TestSite::bundled();
+    site.build(&["--base-url", "http://127.0.0.1/massage/"])
+        .assert_ok();
+    let output = site.path("output");
+
+    let script = repo().join("tests/browser/run.mjs");
+    let mut child = Command::new("node")
+        .arg(&script)
+        .arg(&output)
+        .current_dir(repo().join("tests/browser"))
+        .env("KNEAD_CHROMIUM", &chromium)
+        .env("KNEAD_SCREENSHOT_DIR", screenshot_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for node") {
+            break Some(status);
+        }
+        if start.elapsed() > NODE_LIMIT {
+            // SIGTERM first so playwright closes Chromium, then make sure.
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            std::thread::sleep(Duration::from_secs(5));
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    println!("{stdout}");
+    if !stderr.trim().is_empty() {
+        println!("node stderr:\n{stderr}");
+    }
+    let Some(status) = status else {
+        panic!(
+            "browser checks killed after {} s\n{stdout}\n{stderr}",
+            NODE_LIMIT.as_secs()
+        );
+    };
+    let failures: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("FAIL "))
+        .collect();
+    assert!(
+        status.success(),
+        "browser checks failed ({status}): {} failing check(s):\n{}\n\nfull output above; screenshots in {}",
+        failures.len(),
+        failures.join("\n"),
+        screenshot_dir().display()
+    );
+}
