@@ -655,6 +655,36 @@ function checkNavigation() {
   });
 }
 
+// Layout: nothing wider than the viewport from 320 px to 1440 px, and a print
+// view that keeps the article (with its steps) and drops the site chrome.
+function checkLayout() {
+  for (const width of [320, 1440]) {
+    check(`layout at ${width}px: no page type scrolls sideways`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, 'plain', { width, height: 900 });
+      watch(page, problems, onCleanup);
+      for (const p of PAGES) {
+        // Settle, so leaving the page does not abort its favicon request.
+        await goto(page, p.path, problems, 200, true);
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (wide > width) problems.push(`${p.name}: the page is ${wide}px wide in a ${width}px viewport`);
+      }
+    });
+  }
+  check('print: a technique page prints as the article with its steps, without chrome', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/positioning/', problems);
+    await page.emulateMedia({ media: 'print' });
+    for (const hidden of ['#site-nav', '#search', '#theme-toggle', '#nav-toggle', '.pager']) {
+      if (await page.locator(hidden).first().isVisible()) problems.push(`${hidden} is printed`);
+    }
+    for (const shown of ['article h1', '#steps + ol', '.site-footer .disclaimer']) {
+      if (!(await page.locator(shown).first().isVisible())) problems.push(`${shown} is not printed`);
+    }
+    await page.emulateMedia({ media: 'screen' });
+  });
+}
+
 function screenshotPath(name, width, theme) {
   return path.join(SCREENSHOT_DIR, `${name}-${width}-${theme}.png`);
 }
@@ -787,6 +817,7 @@ async function main() {
     checkSearch();
     checkThemeToggle();
     checkNavigation();
+    checkLayout();
     checkAxeAndScreenshots();
     checkNoJs();
     await runChecks(JOBS);
