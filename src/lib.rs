@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
 use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
@@ -137,15 +139,26 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
 fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
     let index = LinkIndex::new(site, static_files);
     let options = site.config.markdown;
+    // Pages render in parallel; what they found is gathered in page order, so
+    // the result is the same whatever the threads did.
+    let per_page: Vec<(markdown::Rendered, links::PageLinksFound)> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(id, page)| {
+            let mut links = PageLinks::new(&index, id);
+            let rendered = markdown::render_markdown(page.body(), &options, &mut links);
+            (rendered, links.found)
+        })
+        .collect();
     let mut rendered = Vec::with_capacity(site.pages.len());
     let mut targets = Vec::with_capacity(site.pages.len());
     let mut anchors = Vec::new();
-    for (id, page) in site.pages.iter().enumerate() {
-        let mut links = PageLinks::new(&index, id);
-        rendered.push(markdown::render_markdown(page.body(), &options, &mut links));
-        anchors.extend(links.found.anchors);
-        diagnostics.extend(links.found.diagnostics);
-        targets.push(links.found.targets);
+    for (page_rendered, found) in per_page {
+        rendered.push(page_rendered);
+        anchors.extend(found.anchors);
+        diagnostics.extend(found.diagnostics);
+        targets.push(found.targets);
     }
     let explicit = links::explicit_related(&index, &mut anchors, diagnostics);
     for (page, rendered) in site.pages.iter_mut().zip(rendered) {

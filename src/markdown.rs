@@ -333,19 +333,22 @@ impl PlainText {
     }
 
     fn push(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.in_word = false;
-                continue;
-            }
-            if !self.in_word {
-                self.in_word = true;
+        if text.starts_with(char::is_whitespace) {
+            self.in_word = false;
+        }
+        for (i, word) in text.split_whitespace().enumerate() {
+            // The first word may continue one of the previous event (`two*three*`).
+            if i > 0 || !self.in_word {
                 self.words += 1;
                 if !self.text.is_empty() {
                     self.text.push(' ');
                 }
             }
-            self.text.push(c);
+            self.text.push_str(word);
+            self.in_word = true;
+        }
+        if text.ends_with(char::is_whitespace) {
+            self.in_word = false;
         }
     }
 

@@ -12,7 +12,9 @@
 //! a typical documentation site, the window holds the whole list wherever the
 //! page sits in it, so the result is exact.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+
+use rayon::prelude::*;
 
 use crate::site::{PageId, Site};
 use crate::taxonomy::{TermRef, term_page_order};
@@ -23,12 +25,13 @@ const WINDOW: usize = 32;
 /// Sets `Page::related` from the resolved explicit entries (one list per page).
 pub fn fill_related(site: &mut Site, explicit: Vec<Vec<PageId>>) {
     let positions = term_positions(site);
+    let ranks = page_ranks(site);
     let related: Vec<Vec<PageId>> = explicit
-        .into_iter()
+        .into_par_iter()
         .enumerate()
         .map(|(id, mut list)| {
             let room = MAX_RELATED.saturating_sub(list.len());
-            let by_terms = by_shared_terms(site, &positions, id, &list, room);
+            let by_terms = by_shared_terms(site, &positions, &ranks, id, &list, room);
             list.extend(by_terms);
             list
         })
@@ -38,9 +41,35 @@ pub fn fill_related(site: &mut Site, explicit: Vec<Vec<PageId>>) {
     }
 }
 
-/// For each page, its position in each of its terms' page lists.
-fn term_positions(site: &Site) -> Vec<Vec<(TermRef, usize)>> {
-    let mut positions = vec![Vec::new(); site.pages.len()];
+/// Each page's place in `term_page_order` over the whole site, so ranking
+/// candidates compares two integers instead of dates and titles.
+fn page_ranks(site: &Site) -> Vec<usize> {
+    let mut order: Vec<PageId> = (0..site.pages.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| term_page_order(site.page(a), site.page(b)));
+    let mut ranks = vec![0; order.len()];
+    for (rank, page) in order.into_iter().enumerate() {
+        ranks[page] = rank;
+    }
+    ranks
+}
+
+/// For each page, its terms and its position in each term's page list, in one
+/// flat table: ranking reads the terms of hundreds of candidates per page, and
+/// a compact table keeps those reads in cache.
+struct TermPositions {
+    /// `entries[starts[page]..starts[page + 1]]` are the page's.
+    starts: Vec<usize>,
+    entries: Vec<(TermRef, usize)>,
+}
+
+impl TermPositions {
+    fn of(&self, page: PageId) -> &[(TermRef, usize)] {
+        &self.entries[self.starts[page]..self.starts[page + 1]]
+    }
+}
+
+fn term_positions(site: &Site) -> TermPositions {
+    let mut per_page = vec![Vec::new(); site.pages.len()];
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         for (i, term) in taxonomy.terms.iter().enumerate() {
             let term_ref = TermRef {
@@ -48,16 +77,24 @@ fn term_positions(site: &Site) -> Vec<Vec<(TermRef, usize)>> {
                 term: i,
             };
             for (position, &page) in term.pages.iter().enumerate() {
-                positions[page].push((term_ref, position));
+                per_page[page].push((term_ref, position));
             }
         }
     }
-    positions
+    let mut starts = Vec::with_capacity(per_page.len() + 1);
+    let mut entries = Vec::new();
+    for list in per_page {
+        starts.push(entries.len());
+        entries.extend(list);
+    }
+    starts.push(entries.len());
+    TermPositions { starts, entries }
 }
 
 fn by_shared_terms(
     site: &Site,
-    positions: &[Vec<(TermRef, usize)>],
+    positions: &TermPositions,
+    ranks: &[usize],
     id: PageId,
     explicit: &[PageId],
     room: usize,
@@ -65,28 +102,33 @@ fn by_shared_terms(
     if room == 0 {
         return Vec::new();
     }
-    let own_terms = &site.page(id).terms;
-    let mut seen: HashSet<PageId> = explicit.iter().copied().chain([id]).collect();
-    let mut scored: Vec<(usize, PageId)> = Vec::new();
-    for &(term, position) in &positions[id] {
+    let mut candidates: Vec<PageId> = Vec::new();
+    let own_terms = positions.of(id);
+    for &(term, position) in own_terms {
         let pages = &site.taxonomies[term.taxonomy].terms[term.term].pages;
         let window = position.saturating_sub(WINDOW)..(position + WINDOW + 1).min(pages.len());
-        for &candidate in &pages[window] {
-            if seen.insert(candidate) {
-                let shared = site
-                    .page(candidate)
-                    .terms
-                    .iter()
-                    .filter(|t| own_terms.contains(t))
-                    .count();
-                scored.push((shared, candidate));
-            }
-        }
+        candidates.extend_from_slice(&pages[window]);
     }
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| term_page_order(site.page(a.1), site.page(b.1)))
-    });
-    scored.truncate(room);
-    scored.into_iter().map(|(_, page)| page).collect()
+    candidates.sort_unstable();
+    candidates.dedup();
+    // Most shared terms first, then the site order; ranks are unique, so the
+    // order is total and the same on every run.
+    let mut scored: Vec<(Reverse<usize>, usize, PageId)> = candidates
+        .into_iter()
+        .filter(|&c| c != id && !explicit.contains(&c))
+        .map(|c| {
+            let shared = positions
+                .of(c)
+                .iter()
+                .filter(|(term, _)| own_terms.iter().any(|(own, _)| own == term))
+                .count();
+            (Reverse(shared), ranks[c], c)
+        })
+        .collect();
+    if scored.len() > room {
+        scored.select_nth_unstable(room - 1);
+        scored.truncate(room);
+    }
+    scored.sort_unstable();
+    scored.into_iter().map(|(_, _, page)| page).collect()
 }

@@ -7,6 +7,8 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 use crate::discover::{CONTENT_DIR, MarkdownFile};
@@ -191,10 +193,18 @@ pub fn load_site(
     options: &SiteOptions,
     diagnostics: &mut Diagnostics,
 ) -> Site {
-    let mut pages: Vec<Page> = markdown
-        .into_iter()
-        .filter_map(|file| parse_page(file, &config, diagnostics))
+    let parsed: Vec<(Option<Page>, Diagnostics)> = markdown
+        .into_par_iter()
+        .map(|file| {
+            let mut found = Diagnostics::default();
+            (parse_page(file, &config, &mut found), found)
+        })
         .collect();
+    let mut pages = Vec::with_capacity(parsed.len());
+    for (page, found) in parsed {
+        pages.extend(page);
+        diagnostics.extend(found);
+    }
     check_layout(&pages, diagnostics);
     let drafts = drop_drafts(&mut pages, options.drafts);
     if !pages.iter().any(|p| p.is_section() && is_home(&p.rel_path)) {

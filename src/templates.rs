@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -106,7 +107,7 @@ pub fn render_site(
         context.insert_value(key, values.pages[id].clone());
         out.render(
             &template,
-            &context,
+            context,
             url_to_file(&page.url),
             page.display_path(),
         );
@@ -116,7 +117,7 @@ pub fn render_site(
         let mut context = Context::new();
         context.insert_value("site", values.site.clone());
         let source = templates.files.get("404.html").cloned().unwrap_or_default();
-        out.render("404.html", &context, PathBuf::from("404.html"), source);
+        out.render("404.html", context, PathBuf::from("404.html"), source);
     }
     out.finish(diagnostics)
 }
@@ -183,15 +184,16 @@ fn render_taxonomies(
         let source = PathBuf::from(CONFIG_FILE);
         out.render(
             "taxonomy.html",
-            &context,
+            context.clone(),
             url_to_file(&taxonomy.site_path()),
             source.clone(),
         );
         for (term, term_value) in taxonomy.terms.iter().zip(term_values) {
+            let mut context = context.clone();
             context.insert_value("term", term_value.clone());
             out.render(
                 "term.html",
-                &context,
+                context,
                 url_to_file(&taxonomy.term_path(term)),
                 source.clone(),
             );
@@ -199,43 +201,67 @@ fn render_taxonomies(
     }
 }
 
-/// Collects rendered files and template errors; the same template error hit
-/// by many pages is kept once, with the pages that hit it.
+/// The files to render, queued so they can be rendered in parallel. Template
+/// errors are gathered in queue order, and the same error hit by many pages is
+/// kept once, with the pages that hit it.
 struct RenderOutput<'t> {
     templates: &'t Templates,
-    rendered: Vec<RenderedFile>,
-    failures: BTreeMap<Diagnostic, Vec<PathBuf>>,
+    jobs: Vec<RenderJob>,
+}
+
+struct RenderJob {
+    template: String,
+    context: Context,
+    rel_path: PathBuf,
+    source: PathBuf,
 }
 
 impl<'t> RenderOutput<'t> {
     fn new(templates: &'t Templates, capacity: usize) -> Self {
         RenderOutput {
             templates,
-            rendered: Vec::with_capacity(capacity),
-            failures: BTreeMap::new(),
+            jobs: Vec::with_capacity(capacity),
         }
     }
 
-    fn render(&mut self, template: &str, context: &Context, rel_path: PathBuf, source: PathBuf) {
-        match self.templates.tera.render(template, context) {
-            Ok(text) => self.rendered.push(RenderedFile {
-                rel_path,
-                source,
-                text,
-            }),
-            Err(err) => self
-                .failures
-                .entry(tera_diagnostic(&err, &self.templates.files))
-                .or_default()
-                .push(source),
-        }
+    fn render(&mut self, template: &str, context: Context, rel_path: PathBuf, source: PathBuf) {
+        self.jobs.push(RenderJob {
+            template: template.to_string(),
+            context,
+            rel_path,
+            source,
+        });
     }
 
     fn finish(self, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
-        for (diagnostic, pages) in self.failures {
+        let tera = &self.templates.tera;
+        let results: Vec<(RenderJob, TeraResult<String>)> = self
+            .jobs
+            .into_par_iter()
+            .map(|job| {
+                let result = tera.render(&job.template, &job.context);
+                (job, result)
+            })
+            .collect();
+        let mut rendered = Vec::with_capacity(results.len());
+        let mut failures: BTreeMap<Diagnostic, Vec<PathBuf>> = BTreeMap::new();
+        for (job, result) in results {
+            match result {
+                Ok(text) => rendered.push(RenderedFile {
+                    rel_path: job.rel_path,
+                    source: job.source,
+                    text,
+                }),
+                Err(err) => failures
+                    .entry(tera_diagnostic(&err, &self.templates.files))
+                    .or_default()
+                    .push(job.source),
+            }
+        }
+        for (diagnostic, pages) in failures {
             diagnostics.push(with_pages(diagnostic, &pages));
         }
-        self.rendered
+        rendered
     }
 }
 

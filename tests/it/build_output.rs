@@ -441,3 +441,38 @@ fn folder_with_both_index_files_is_an_error() {
         "this folder has both content/types/_index.md and content/types/index.md",
     );
 }
+
+/// The parallel pipeline gathers every stage's results in page order, so the
+/// number of threads cannot change a byte of the output.
+#[test]
+fn output_is_identical_with_one_thread_and_many() {
+    let site = TestSite::bundled();
+    // Enough tagged pages that related pages come from many candidates.
+    for i in 0..120 {
+        let tags = ["massage", "back", "oil", "pressure", "sleep", "posture"];
+        let picked: Vec<&str> = (0..3).map(|k| tags[(i * (k + 2)) % tags.len()]).collect();
+        site.file(
+            &format!("content/guides/extra-{i:03}.md"),
+            &page(
+                &format!(
+                    "title: Extra {i}\ndescription: d\ndate: 2026-03-{:02}\ntags: [{}]\nbody_areas: [back]\npressure: [light]",
+                    i % 28 + 1,
+                    picked.join(", ")
+                ),
+                &format!("Text {i} links to [[Swedish Massage]] and [the next](extra-{:03}.md).\n", (i + 1) % 120),
+            ),
+        );
+    }
+    let root = site.root().to_str().expect("utf-8 path").to_string();
+    for (threads, out) in [("1", "serial"), ("4", "parallel")] {
+        site.knead_with_env(
+            &[("RAYON_NUM_THREADS", threads)],
+            &["build", "--root", &root, "--output"],
+            &[out],
+        )
+        .assert_ok();
+    }
+    let serial = site.snapshot("serial");
+    assert!(serial.len() > 150, "{} files", serial.len());
+    assert!(serial == site.snapshot("parallel"), "outputs differ");
+}

@@ -166,8 +166,13 @@ impl TestSite {
     }
 
     pub fn knead(&self, first: &[&str], rest: &[&str]) -> Run {
+        self.knead_with_env(&[], first, rest)
+    }
+
+    pub fn knead_with_env(&self, env: &[(&str, &str)], first: &[&str], rest: &[&str]) -> Run {
         let output = Command::cargo_bin("knead")
             .expect("knead binary")
+            .envs(env.iter().copied())
             .args(first)
             .args(rest)
             .current_dir(self.root())
