@@ -18,6 +18,7 @@ pub mod related;
 pub mod search;
 pub mod site;
 pub mod slug;
+pub mod stamp;
 pub mod taxonomy;
 pub mod templates;
 mod yaml;
@@ -34,6 +35,7 @@ use discover::{CONTENT_DIR, Sources, load_sources};
 use links::{LinkIndex, PageLinks};
 use output::{OutputPlan, check_output_dir, write_output};
 use site::{Site, SiteOptions, load_site};
+use stamp::Stamp;
 use templates::{RenderedFile, TemplateInput, render_site};
 
 /// What `knead build` was asked to do.
@@ -65,6 +67,9 @@ pub struct BuildSummary {
     pub output_dir: PathBuf,
     pub elapsed: Duration,
     pub warnings: Vec<Diagnostic>,
+    /// Nothing had changed since the build that wrote the output, so nothing
+    /// was rendered or written.
+    pub up_to_date: bool,
 }
 
 /// One build: reads the site under `options.root` and replaces the output folder
@@ -76,12 +81,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
     let config = load_config(&options.root, base_url.as_ref())?;
     let mut diagnostics = Diagnostics::default();
+    let sources = load_sources(&options.root, &config, &mut diagnostics);
+    let digest = stamp::input_digest(options, &sources);
+    if diagnostics.is_empty() {
+        if let Some(summary) = unchanged_output(&output_dir, &digest, started) {
+            return Ok(summary);
+        }
+    }
     let Sources {
         markdown,
         assets,
         static_files,
         templates,
-    } = load_sources(&options.root, &config, &mut diagnostics);
+    } = sources;
     let mut site = load_site(
         config,
         markdown,
@@ -110,8 +122,39 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
-    write_output(&output_dir, &plan)?;
-    Ok(summarize(&site, &plan, output_dir, started, diagnostics))
+    let summary = summarize(&site, &plan, output_dir, started, diagnostics);
+    // A build with warnings is never skipped, so that they are shown again.
+    let stamp = summary.warnings.is_empty().then(|| Stamp {
+        digest,
+        pages: summary.pages,
+        sections: summary.sections,
+        assets: summary.assets,
+        files: plan.file_sizes(),
+    });
+    write_output(&summary.output_dir, &plan, stamp.as_ref())?;
+    Ok(BuildSummary {
+        elapsed: started.elapsed(),
+        ..summary
+    })
+}
+
+/// The summary of a build with nothing to do: the output was written from the
+/// same inputs and still holds every file it was written with.
+fn unchanged_output(output_dir: &Path, digest: &str, started: Instant) -> Option<BuildSummary> {
+    let stamp = stamp::load_stamp(output_dir)?;
+    if stamp.digest != digest || !stamp.output_is_intact(output_dir) {
+        return None;
+    }
+    Some(BuildSummary {
+        pages: stamp.pages,
+        sections: stamp.sections,
+        assets: stamp.assets,
+        files: stamp.files.len(),
+        output_dir: output_dir.to_path_buf(),
+        elapsed: started.elapsed(),
+        warnings: Vec::new(),
+        up_to_date: true,
+    })
 }
 
 fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
@@ -222,5 +265,6 @@ fn summarize(
         output_dir,
         elapsed: started.elapsed(),
         warnings: diagnostics.into_sorted(),
+        up_to_date: false,
     }
 }

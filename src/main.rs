@@ -68,8 +68,13 @@ fn print_summary(summary: &BuildSummary) {
     for warning in &summary.warnings {
         eprintln!("{warning}");
     }
+    let unchanged = if summary.up_to_date {
+        " (nothing changed)"
+    } else {
+        ""
+    };
     println!(
-        "built {} {}, {} {}, {} {} in {} ms into {}",
+        "built {} {}, {} {}, {} {} in {} ms into {}{unchanged}",
         summary.pages,
         plural(summary.pages, "page", "pages"),
         summary.sections,

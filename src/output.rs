@@ -3,14 +3,19 @@
 //! makes a build all-or-nothing: everything is written into a staging folder
 //! beside the output folder, which replaces it only when complete. Files of
 //! earlier builds that are no longer produced disappear with the old folder.
+//! A file whose bytes are the same as in the previous output is hard-linked
+//! from it instead of written again, so a rebuild writes only what changed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::discover::{CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
+use crate::stamp::Stamp;
 
 /// Written into every output folder knead creates; knead replaces only folders
 /// that have it, so it never deletes files it did not make.
@@ -139,6 +144,22 @@ impl OutputPlan {
         self.files.len()
     }
 
+    /// Every planned file with its size in bytes (a copied file's size is read
+    /// from its source; one that cannot be read counts as 0 and will fail the
+    /// write).
+    pub fn file_sizes(&self) -> Vec<(PathBuf, u64)> {
+        self.files
+            .iter()
+            .map(|(rel_path, file)| {
+                let size = match &file.contents {
+                    Contents::Text(text) => text.len() as u64,
+                    Contents::CopyOf(source) => fs::metadata(source).map_or(0, |m| m.len()),
+                };
+                (rel_path.clone(), size)
+            })
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -190,7 +211,11 @@ pub fn check_output_dir(root: &Path, output_dir: &Path) -> Result<(), String> {
 
 /// Writes `plan` into a staging folder beside `output_dir`, then swaps it in. On
 /// any failure the previous output is left as it was and the staging folder removed.
-pub fn write_output(output_dir: &Path, plan: &OutputPlan) -> Result<(), Diagnostic> {
+pub fn write_output(
+    output_dir: &Path,
+    plan: &OutputPlan,
+    stamp: Option<&Stamp>,
+) -> Result<(), Diagnostic> {
     let output = absolute(output_dir);
     let parent = output.parent().unwrap_or(Path::new("/"));
     let name = output
@@ -199,7 +224,12 @@ pub fn write_output(output_dir: &Path, plan: &OutputPlan) -> Result<(), Diagnost
         .unwrap_or_default();
     fs::create_dir_all(parent).map_err(|e| Diagnostic::io(parent, "create the folder", &e))?;
     let staging = parent.join(format!(".{name}.knead-new-{}", std::process::id()));
-    let result = write_tree(&staging, plan).and_then(|()| swap_in(&staging, &output, &name));
+    let previous = output
+        .join(MARKER_FILE)
+        .is_file()
+        .then_some(output.as_path());
+    let result = write_tree(&staging, plan, previous, stamp)
+        .and_then(|()| swap_in(&staging, &output, &name));
     if result.is_err() && staging.exists() {
         // Ours by name and pid; nothing else writes there.
         let _ = fs::remove_dir_all(&staging);
@@ -207,28 +237,74 @@ pub fn write_output(output_dir: &Path, plan: &OutputPlan) -> Result<(), Diagnost
     result
 }
 
-fn write_tree(staging: &Path, plan: &OutputPlan) -> Result<(), Diagnostic> {
+fn write_tree(
+    staging: &Path,
+    plan: &OutputPlan,
+    previous: Option<&Path>,
+    stamp: Option<&Stamp>,
+) -> Result<(), Diagnostic> {
     if staging.exists() {
         fs::remove_dir_all(staging)
             .map_err(|e| Diagnostic::io(staging, "remove a leftover staging folder", &e))?;
     }
     fs::create_dir_all(staging)
         .map_err(|e| Diagnostic::io(staging, "create the staging folder", &e))?;
-    write_file(&staging.join(MARKER_FILE), MARKER_TEXT.as_bytes())?;
+    let marker = match stamp {
+        Some(stamp) => format!("{MARKER_TEXT}{}", stamp.render()),
+        None => MARKER_TEXT.to_string(),
+    };
+    write_file(&staging.join(MARKER_FILE), marker.as_bytes())?;
+    let mut targets = Vec::with_capacity(plan.files.len());
+    let mut last_dir: Option<PathBuf> = None;
     for (rel_path, file) in &plan.files {
-        let target = staging.join(safe_relative(rel_path)?);
-        if let Some(dir) = target.parent() {
+        let rel_path = safe_relative(rel_path)?;
+        let target = staging.join(rel_path);
+        // Files come sorted, so a folder's files are mostly together.
+        if let Some(dir) = target.parent().filter(|d| last_dir.as_deref() != Some(*d)) {
             fs::create_dir_all(dir).map_err(|e| Diagnostic::io(dir, "create the folder", &e))?;
+            last_dir = Some(dir.to_path_buf());
         }
-        match &file.contents {
-            Contents::Text(text) => write_file(&target, text.as_bytes())?,
-            Contents::CopyOf(source) => {
-                fs::copy(source, &target)
-                    .map_err(|e| Diagnostic::io(source, "copy the file to the output", &e))?;
-            }
+        let old = previous.map(|p| p.join(rel_path));
+        targets.push((target, old, &file.contents));
+    }
+    targets
+        .into_par_iter()
+        .try_for_each(|(target, old, contents)| write_one(&target, old.as_deref(), contents))
+}
+
+/// Links the previous output's file when its bytes are the ones planned,
+/// otherwise writes or copies.
+fn write_one(target: &Path, old: Option<&Path>, contents: &Contents) -> Result<(), Diagnostic> {
+    if let Some(old) = old {
+        if is_unchanged(old, contents) && fs::hard_link(old, target).is_ok() {
+            return Ok(());
         }
     }
-    Ok(())
+    match contents {
+        Contents::Text(text) => write_file(target, text.as_bytes()),
+        Contents::CopyOf(source) => fs::copy(source, target)
+            .map(drop)
+            .map_err(|e| Diagnostic::io(source, "copy the file to the output", &e)),
+    }
+}
+
+fn is_unchanged(old: &Path, contents: &Contents) -> bool {
+    let Ok(meta) = fs::symlink_metadata(old) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    match contents {
+        Contents::Text(text) => {
+            meta.len() == text.len() as u64
+                && fs::read(old).is_ok_and(|bytes| bytes == text.as_bytes())
+        }
+        Contents::CopyOf(source) => {
+            fs::metadata(source).is_ok_and(|m| m.len() == meta.len())
+                && matches!((fs::read(old), fs::read(source)), (Ok(a), Ok(b)) if a == b)
+        }
+    }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {

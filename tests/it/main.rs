@@ -10,5 +10,6 @@ mod bundled_site;
 mod bundled_theme;
 mod content_errors;
 mod links;
+mod rebuilds;
 mod site_graph;
 mod theme_data;
