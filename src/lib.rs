@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
 use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
-use links::{LinkIndex, PageLinks};
+use links::{LinkIndex, PageLinks, PageLinksFound};
 use output::{OutputPlan, check_output_dir, write_output};
 use site::{Site, SiteOptions, load_site};
 use stamp::Stamp;
@@ -179,25 +179,12 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
 /// Renders every page's Markdown with its links resolved against the whole
 /// site; then, with every page's headings known, checks anchors and fills in
 /// backlinks and related pages.
-fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
+pub fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
     let index = LinkIndex::new(site, static_files);
-    let options = site.config.markdown;
-    // Pages render in parallel; what they found is gathered in page order, so
-    // the result is the same whatever the threads did.
-    let per_page: Vec<(markdown::Rendered, links::PageLinksFound)> = site
-        .pages
-        .par_iter()
-        .enumerate()
-        .map(|(id, page)| {
-            let mut links = PageLinks::new(&index, id);
-            let rendered = markdown::render_markdown(page.body(), &options, &mut links);
-            (rendered, links.found)
-        })
-        .collect();
     let mut rendered = Vec::with_capacity(site.pages.len());
     let mut targets = Vec::with_capacity(site.pages.len());
     let mut anchors = Vec::new();
-    for (page_rendered, found) in per_page {
+    for (page_rendered, found) in render_pages(site, &index) {
         rendered.push(page_rendered);
         anchors.extend(found.anchors);
         diagnostics.extend(found.diagnostics);
@@ -212,8 +199,26 @@ fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Di
     related::fill_related(site, explicit);
 }
 
+/// Every page's Markdown, rendered in parallel, with what its links found, in
+/// page order, so the result is the same whatever the threads did.
+pub fn render_pages(
+    site: &Site,
+    index: &LinkIndex<'_>,
+) -> Vec<(markdown::Rendered, PageLinksFound)> {
+    let options = site.config.markdown;
+    site.pages
+        .par_iter()
+        .enumerate()
+        .map(|(id, page)| {
+            let mut links = PageLinks::new(index, id);
+            let rendered = markdown::render_markdown(page.body(), &options, &mut links);
+            (rendered, links.found)
+        })
+        .collect()
+}
+
 /// Rendered pages, assets beside their pages, then static files.
-fn plan_output(
+pub fn plan_output(
     root: &Path,
     site: &Site,
     rendered: Vec<RenderedFile>,

@@ -97,7 +97,8 @@ impl Stamp {
             self.digest, self.pages, self.sections, self.assets
         );
         for (path, size) in &self.files {
-            // Paths are the build's own output paths: no newlines in them.
+            // A newline in a path (an asset may have one) makes the stamp
+            // unreadable, which costs one full build, nothing more.
             let _ = writeln!(text, "{size} {}", path.to_string_lossy());
         }
         text
