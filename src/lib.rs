@@ -109,7 +109,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         templates: &templates,
         static_files: static_paths,
     };
-    let mut rendered = render_site(&site, &input, &mut diagnostics);
+    let contents = take_contents(&mut site);
+    let mut rendered = render_site(&site, contents, &input, &mut diagnostics);
     rendered.extend(aliases::alias_pages(&site, &mut diagnostics));
     rendered.extend(search::search_index(&site));
     let plan = plan_output(
@@ -136,6 +137,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         elapsed: started.elapsed(),
         ..summary
     })
+}
+
+/// Every page's HTML, moved out of the site for the templates to own: the
+/// largest thing a build holds, so it should not be held twice.
+pub fn take_contents(site: &mut Site) -> Vec<String> {
+    site.pages
+        .iter_mut()
+        .map(|page| std::mem::take(&mut page.rendered.html))
+        .collect()
 }
 
 /// The summary of a build with nothing to do: the output was written from the
@@ -193,6 +203,7 @@ pub fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mu
     let explicit = links::explicit_related(&index, &mut anchors, diagnostics);
     for (page, rendered) in site.pages.iter_mut().zip(rendered) {
         page.rendered = rendered;
+        page.release_body();
     }
     links::check_anchors(site, &anchors, diagnostics);
     links::fill_backlinks(site, &targets);
@@ -211,7 +222,11 @@ pub fn render_pages(
         .enumerate()
         .map(|(id, page)| {
             let mut links = PageLinks::new(index, id);
-            let rendered = markdown::render_markdown(page.body(), &options, &mut links);
+            let mut rendered = markdown::render_markdown(page.body(), &options, &mut links);
+            if !site.config.search {
+                // Only the search index reads the plain text; free it early.
+                rendered.text = String::new();
+            }
             (rendered, links.found)
         })
         .collect()

@@ -16,6 +16,8 @@ use crate::slug::slugify;
 /// What rendering a body produced.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
+    /// Moved into the template context by `take_contents` before templates
+    /// render; read it from there (`page.content`) after that.
     pub html: String,
     pub toc: Vec<TocItem>,
     /// Whitespace-separated words of the rendered text.

@@ -86,6 +86,14 @@ impl Page {
         &self.source[self.body_offset..]
     }
 
+    /// Frees the Markdown body once it is rendered: later stages read the
+    /// rendered value, and errors found later point into the front matter,
+    /// which stays.
+    pub fn release_body(&mut self) {
+        self.source.truncate(self.body_offset);
+        self.source.shrink_to_fit();
+    }
+
     /// The file as the author knows it: `content/types/swedish.md`.
     pub fn display_path(&self) -> PathBuf {
         Path::new(CONTENT_DIR).join(&self.rel_path)

@@ -79,10 +79,11 @@ pub struct TemplateInput<'a> {
 /// theme has one. The same template error hit by many pages is reported once.
 pub fn render_site(
     site: &Site,
+    contents: Vec<String>,
     input: &TemplateInput<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<RenderedFile> {
-    let values = ContextValues::new(site);
+    let values = ContextValues::new(site, contents);
     let lookup = Lookup::new(site, &values, &input.static_files);
     let templates = match load_templates(input.templates, lookup) {
         Ok(templates) => templates,
@@ -471,12 +472,14 @@ struct ContextValues {
 }
 
 impl ContextValues {
-    fn new(site: &Site) -> ContextValues {
-        let mut pages: Vec<Value> = site
-            .pages
-            .iter()
+    /// `contents` is every page's HTML, in page order; each is dropped as soon
+    /// as its context value holds a copy, so the site's HTML is not in memory
+    /// twice while templates render.
+    fn new(site: &Site, contents: Vec<String>) -> ContextValues {
+        let mut pages: Vec<Value> = contents
+            .into_par_iter()
             .enumerate()
-            .map(|(id, _)| page_value(site, id))
+            .map(|(id, content)| page_value(site, id, &content))
             .collect();
         for (id, page) in site
             .pages
@@ -551,7 +554,7 @@ fn with_field(value: Value, key: &'static str, field: Value) -> Value {
     }
 }
 
-fn page_value(site: &Site, id: PageId) -> Value {
+fn page_value(site: &Site, id: PageId, content: &str) -> Value {
     let page = site.page(id);
     let base = &site.config.base_url;
     let words = page.rendered.word_count;
@@ -564,7 +567,7 @@ fn page_value(site: &Site, id: PageId) -> Value {
         path: slash_path(&page.rel_path),
         url: base.url(&page.url),
         permalink: base.permalink(&page.url),
-        content: &page.rendered.html,
+        content,
         toc: if page.meta.toc {
             &page.rendered.toc
         } else {
