@@ -30,9 +30,10 @@ use kneading::links::{LinkIndex, PageLinks};
 use kneading::markdown::{LinkRef, Resolution, render_markdown};
 use kneading::output::{MARKER_FILE, OutputPlan, write_output};
 use kneading::site::{PageId, Site, SiteOptions, load_site};
-use kneading::templates::{RenderedFile, TemplateInput, render_site};
+use kneading::templates::{PageRenderer, RenderedFile, TemplateInput, render_site};
 use kneading::{
-    BuildOptions, aliases, build, plan_output, render_and_link, render_pages, search, stamp,
+    BuildOptions, CopiedFiles, aliases, build, plan_output, render_and_link, render_pages, search,
+    stamp,
 };
 
 const SECTIONS: usize = 10;
@@ -145,7 +146,7 @@ fn bench_site_model(c: &mut Criterion, f: &Fixture) {
 /// real one, then every page.
 fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     let options = f.config.markdown;
-    let page = f.site.page(f.sample_id);
+    let page = f.model.page(f.sample_id);
     let body = page.body();
 
     let mut group = c.benchmark_group("markdown");
@@ -165,7 +166,7 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
             render_markdown(black_box(body), &options, &mut resolver)
         })
     });
-    let index = LinkIndex::new(&f.site, &[]);
+    let index = LinkIndex::new(&f.model, &[]);
     group.bench_function("render/one_page/page_links", |b| {
         b.iter(|| {
             let mut links = PageLinks::new(&index, f.sample_id);
@@ -178,21 +179,21 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("markdown");
     whole_site(&mut group, 3);
     group.bench_function("link_index", |b| {
-        b.iter(|| LinkIndex::new(black_box(&f.site), &[]))
+        b.iter(|| LinkIndex::new(black_box(&f.model), &[]))
     });
     group.bench_function("render/all_pages/parallel", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.site, &[]);
-            render_pages(&f.site, &index)
+            let index = LinkIndex::new(&f.model, &[]);
+            render_pages(&f.model, &index)
         })
     });
     group.bench_function("render/all_pages/serial", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.site, &[]);
-            (0..f.site.pages.len())
+            let index = LinkIndex::new(&f.model, &[]);
+            (0..f.model.pages.len())
                 .map(|id| {
                     let mut links = PageLinks::new(&index, id);
-                    let body = f.site.page(id).body();
+                    let body = f.model.page(id).body();
                     (render_markdown(body, &options, &mut links), links.found)
                 })
                 .collect::<Vec<_>>()
@@ -214,8 +215,8 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     group.finish();
 }
 
-/// Templates: parsing the theme and rendering every page, section, taxonomy
-/// and term page; then the search index.
+/// Templates: parsing the theme, queueing and rendering every page, section,
+/// taxonomy and term page; then the search index.
 fn bench_templates(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("templates");
     whole_site(&mut group, 4);
@@ -230,7 +231,12 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
                     static_files: Vec::new(),
                 };
                 let mut diagnostics = Diagnostics::default();
-                render_site(black_box(&f.site), contents, &input, &mut diagnostics)
+                let renderer = render_site(black_box(&f.site), contents, &input, &mut diagnostics);
+                let texts: Vec<Option<String>> = renderer
+                    .files()
+                    .map(|(job, _, _)| renderer.render(job))
+                    .collect();
+                texts
             },
             BatchSize::PerIteration,
         )
@@ -248,24 +254,24 @@ fn bench_output(c: &mut Criterion, f: &Fixture) {
     whole_site(&mut group, 4);
     group.bench_function("plan", |b| {
         b.iter_batched(
-            || copy_rendered(&f.rendered),
-            |rendered| plan(&f.root, &f.site, rendered),
+            || copy_generated(&f.generated),
+            |generated| plan(f, generated),
             BatchSize::PerIteration,
         )
     });
-    let plan = plan(&f.root, &f.site, copy_rendered(&f.rendered));
+    let plan = plan(f, copy_generated(&f.generated));
     let fresh = f.scratch.join("out-write-fresh");
     group.bench_function("write_output/fresh_folder", |b| {
         b.iter_batched(
             || remove_dir(&fresh),
-            |()| write_output(&fresh, &plan, None).expect("written"),
+            |()| write_output(&fresh, &plan, &f.renderer, None).expect("written"),
             BatchSize::PerIteration,
         )
     });
     let existing = f.scratch.join("out-write-existing");
-    write_output(&existing, &plan, None).expect("written");
+    write_output(&existing, &plan, &f.renderer, None).expect("written");
     group.bench_function("write_output/existing_folder", |b| {
-        b.iter(|| write_output(&existing, &plan, None).expect("written"))
+        b.iter(|| write_output(&existing, &plan, &f.renderer, None).expect("written"))
     });
     group.finish();
     remove_dir(&fresh);
@@ -308,10 +314,15 @@ fn bench_build(c: &mut Criterion, f: &Fixture) {
     remove_dir(&existing.output_dir());
 }
 
-/// The output plan of a site without static files.
-fn plan(root: &Path, site: &Site, rendered: Vec<RenderedFile>) -> OutputPlan {
+/// The output plan of the fixture (which has no static files).
+fn plan(f: &Fixture, generated: Vec<RenderedFile>) -> OutputPlan {
     let mut diagnostics = Diagnostics::default();
-    let plan = plan_output(root, site, rendered, &BTreeMap::new(), &mut diagnostics);
+    let static_files = BTreeMap::new();
+    let copied = CopiedFiles {
+        root: &f.root,
+        static_files: &static_files,
+    };
+    let plan = plan_output(&f.site, &f.renderer, generated, &copied, &mut diagnostics);
     assert_clean("plan_output", diagnostics);
     plan
 }
@@ -320,7 +331,7 @@ fn page_contents(site: &Site) -> Vec<String> {
     site.pages.iter().map(|p| p.rendered.html.clone()).collect()
 }
 
-fn copy_rendered(files: &[RenderedFile]) -> Vec<RenderedFile> {
+fn copy_generated(files: &[RenderedFile]) -> Vec<RenderedFile> {
     files
         .iter()
         .map(|file| RenderedFile {
@@ -352,11 +363,15 @@ struct Fixture {
     scratch: PathBuf,
     config: Config,
     sources: Sources,
-    /// After render_and_link.
+    /// After load_site: what Markdown rendering starts from.
+    model: Site,
+    /// After render_and_link (which frees the Markdown bodies).
     site: Site,
     sample_id: PageId,
-    /// render_site, alias pages and the search index.
-    rendered: Vec<RenderedFile>,
+    /// render_site's queue.
+    renderer: PageRenderer,
+    /// Alias pages and the search index.
+    generated: Vec<RenderedFile>,
 }
 
 impl Fixture {
@@ -375,6 +390,13 @@ impl Fixture {
         assert_eq!(sources.markdown.len(), PAGES + SECTIONS + 1);
 
         let mut diagnostics = Diagnostics::default();
+        let model = load_site(
+            config.clone(),
+            sources.markdown.clone(),
+            Vec::new(),
+            &SiteOptions { drafts: false },
+            &mut diagnostics,
+        );
         let mut site = load_site(
             config.clone(),
             sources.markdown.clone(),
@@ -396,9 +418,9 @@ impl Fixture {
             templates: &sources.templates,
             static_files: Vec::new(),
         };
-        let mut rendered = render_site(&site, page_contents(&site), &input, &mut diagnostics);
-        rendered.extend(aliases::alias_pages(&site, &mut diagnostics));
-        rendered.extend(search::search_index(&site));
+        let renderer = render_site(&site, page_contents(&site), &input, &mut diagnostics);
+        let mut generated = aliases::alias_pages(&site, &mut diagnostics);
+        generated.extend(search::search_index(&site));
         assert_clean("render_site", diagnostics);
 
         let words: usize = site.pages.iter().map(|p| p.rendered.word_count).sum();
@@ -412,7 +434,7 @@ impl Fixture {
             words / site.pages.len(),
             bytes / 1024,
             links,
-            rendered.len(),
+            renderer.files().count() + generated.len(),
             dir.path().display(),
             started.elapsed(),
         );
@@ -422,9 +444,11 @@ impl Fixture {
             scratch,
             config,
             sources,
+            model,
             site,
             sample_id,
-            rendered,
+            renderer,
+            generated,
         }
     }
 

@@ -33,10 +33,10 @@ use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
 use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
 use links::{LinkIndex, PageLinks, PageLinksFound};
-use output::{OutputPlan, check_output_dir, write_output};
+use output::{OutputPlan, Written, check_output_dir, write_output};
 use site::{Site, SiteOptions, load_site};
 use stamp::Stamp;
-use templates::{RenderedFile, TemplateInput, render_site};
+use templates::{PageRenderer, RenderedFile, TemplateInput, render_site};
 
 /// What `knead build` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -110,16 +110,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         static_files: static_paths,
     };
     let contents = take_contents(&mut site);
-    let mut rendered = render_site(&site, contents, &input, &mut diagnostics);
-    rendered.extend(aliases::alias_pages(&site, &mut diagnostics));
-    rendered.extend(search::search_index(&site));
-    let plan = plan_output(
-        &options.root,
-        &site,
-        rendered,
-        &static_files,
-        &mut diagnostics,
-    );
+    let renderer = render_site(&site, contents, &input, &mut diagnostics);
+    let mut generated = aliases::alias_pages(&site, &mut diagnostics);
+    generated.extend(search::search_index(&site));
+    let copied = CopiedFiles {
+        root: &options.root,
+        static_files: &static_files,
+    };
+    let plan = plan_output(&site, &renderer, generated, &copied, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
@@ -130,13 +128,28 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         pages: summary.pages,
         sections: summary.sections,
         assets: summary.assets,
-        files: plan.file_sizes(),
+        files: Vec::new(),
     });
-    write_output(&summary.output_dir, &plan, stamp.as_ref())?;
-    Ok(BuildSummary {
-        elapsed: started.elapsed(),
-        ..summary
-    })
+    match write_output(&summary.output_dir, &plan, &renderer, stamp)? {
+        Written::Done => Ok(BuildSummary {
+            elapsed: started.elapsed(),
+            ..summary
+        }),
+        Written::RenderFailed => Err(Error::build(
+            summary
+                .warnings
+                .into_iter()
+                .chain(renderer.into_diagnostics()),
+        )),
+    }
+}
+
+/// Where the files that are copied, not rendered, come from.
+pub struct CopiedFiles<'a> {
+    /// The site root; assets are read from its content/ folder.
+    pub root: &'a Path,
+    /// Output-relative path → source file.
+    pub static_files: &'a BTreeMap<PathBuf, PathBuf>,
 }
 
 /// Every page's HTML, moved out of the site for the templates to own: the
@@ -232,18 +245,28 @@ pub fn render_pages(
         .collect()
 }
 
-/// Rendered pages, assets beside their pages, then static files.
+/// Pages rendered from templates, generated files (alias redirects, the
+/// search index), assets beside their pages, then static files.
 pub fn plan_output(
-    root: &Path,
     site: &Site,
-    rendered: Vec<RenderedFile>,
-    static_files: &BTreeMap<PathBuf, PathBuf>,
+    renderer: &PageRenderer,
+    generated: Vec<RenderedFile>,
+    copied: &CopiedFiles<'_>,
     diagnostics: &mut Diagnostics,
 ) -> OutputPlan {
     let mut plan = OutputPlan::default();
-    for file in rendered {
+    for (job, rel_path, source) in renderer.files() {
+        plan.add_rendered(
+            rel_path.to_path_buf(),
+            source.to_path_buf(),
+            job,
+            diagnostics,
+        );
+    }
+    for file in generated {
         plan.add_text(file.rel_path, file.source, file.text, diagnostics);
     }
+    let CopiedFiles { root, static_files } = *copied;
     let content_dir = root.join(CONTENT_DIR);
     for asset in &site.assets {
         let rel_path = PathBuf::from(asset_file(&asset.url));

@@ -49,6 +49,25 @@ struct PlannedFile {
 enum Contents {
     Text(String),
     CopyOf(PathBuf),
+    /// Rendered by the `RenderText` given to `write_output`, as it is written.
+    Rendered(usize),
+}
+
+/// Renders the `Rendered` files of a plan while they are written, so no build
+/// holds all of its output at once.
+pub trait RenderText: Sync {
+    /// The text of one file; `None` when it cannot be rendered, which the
+    /// renderer reports itself. The build then writes nothing.
+    fn render_text(&self, job: usize) -> Option<String>;
+}
+
+/// How `write_output` ended when no I/O failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The new output is in place.
+    Done,
+    /// A file could not be rendered: the previous output was left as it was.
+    RenderFailed,
 }
 
 impl OutputPlan {
@@ -64,6 +83,23 @@ impl OutputPlan {
             PlannedFile {
                 origin,
                 contents: Contents::Text(text),
+            },
+            diagnostics,
+        );
+    }
+
+    pub fn add_rendered(
+        &mut self,
+        rel_path: PathBuf,
+        origin: PathBuf,
+        job: usize,
+        diagnostics: &mut Diagnostics,
+    ) {
+        self.add(
+            rel_path,
+            PlannedFile {
+                origin,
+                contents: Contents::Rendered(job),
             },
             diagnostics,
         );
@@ -144,22 +180,6 @@ impl OutputPlan {
         self.files.len()
     }
 
-    /// Every planned file with its size in bytes (a copied file's size is read
-    /// from its source; one that cannot be read counts as 0 and will fail the
-    /// write).
-    pub fn file_sizes(&self) -> Vec<(PathBuf, u64)> {
-        self.files
-            .iter()
-            .map(|(rel_path, file)| {
-                let size = match &file.contents {
-                    Contents::Text(text) => text.len() as u64,
-                    Contents::CopyOf(source) => fs::metadata(source).map_or(0, |m| m.len()),
-                };
-                (rel_path.clone(), size)
-            })
-            .collect()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -209,13 +229,16 @@ pub fn check_output_dir(root: &Path, output_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `plan` into a staging folder beside `output_dir`, then swaps it in. On
-/// any failure the previous output is left as it was and the staging folder removed.
+/// Writes `plan` into a staging folder beside `output_dir`, rendering its
+/// `Rendered` files with `renderer`, then swaps it in. With a `stamp`, the
+/// marker records it with every file written and its size. On any failure the
+/// previous output is left as it was and the staging folder removed.
 pub fn write_output(
     output_dir: &Path,
     plan: &OutputPlan,
-    stamp: Option<&Stamp>,
-) -> Result<(), Diagnostic> {
+    renderer: &dyn RenderText,
+    stamp: Option<Stamp>,
+) -> Result<Written, Diagnostic> {
     let output = absolute(output_dir);
     let parent = output.parent().unwrap_or(Path::new("/"));
     let name = output
@@ -228,32 +251,50 @@ pub fn write_output(
         .join(MARKER_FILE)
         .is_file()
         .then_some(output.as_path());
-    let result = write_tree(&staging, plan, previous, stamp)
-        .and_then(|()| swap_in(&staging, &output, &name));
-    if result.is_err() && staging.exists() {
+    let result = write_tree(&staging, plan, previous, renderer).and_then(|sizes| {
+        let Some(sizes) = sizes else {
+            return Ok(Written::RenderFailed);
+        };
+        write_marker(
+            &staging,
+            stamp.map(|stamp| Stamp {
+                files: sizes,
+                ..stamp
+            }),
+        )?;
+        swap_in(&staging, &output, &name).map(|()| Written::Done)
+    });
+    if result != Ok(Written::Done) && staging.exists() {
         // Ours by name and pid; nothing else writes there.
         let _ = fs::remove_dir_all(&staging);
     }
     result
 }
 
+/// Written last, so a staging folder with a marker is a complete one.
+fn write_marker(staging: &Path, stamp: Option<Stamp>) -> Result<(), Diagnostic> {
+    let marker = match stamp {
+        Some(stamp) => format!("{MARKER_TEXT}{}", stamp.render()),
+        None => MARKER_TEXT.to_string(),
+    };
+    write_file(&staging.join(MARKER_FILE), marker.as_bytes())
+}
+
+/// Writes every planned file; returns each file's size, or `None` when a
+/// file could not be rendered (the others are still written, so that every
+/// template error is found in one build).
 fn write_tree(
     staging: &Path,
     plan: &OutputPlan,
     previous: Option<&Path>,
-    stamp: Option<&Stamp>,
-) -> Result<(), Diagnostic> {
+    renderer: &dyn RenderText,
+) -> Result<Option<Vec<(PathBuf, u64)>>, Diagnostic> {
     if staging.exists() {
         fs::remove_dir_all(staging)
             .map_err(|e| Diagnostic::io(staging, "remove a leftover staging folder", &e))?;
     }
     fs::create_dir_all(staging)
         .map_err(|e| Diagnostic::io(staging, "create the staging folder", &e))?;
-    let marker = match stamp {
-        Some(stamp) => format!("{MARKER_TEXT}{}", stamp.render()),
-        None => MARKER_TEXT.to_string(),
-    };
-    write_file(&staging.join(MARKER_FILE), marker.as_bytes())?;
     let mut targets = Vec::with_capacity(plan.files.len());
     let mut last_dir: Option<PathBuf> = None;
     for (rel_path, file) in &plan.files {
@@ -265,46 +306,73 @@ fn write_tree(
             last_dir = Some(dir.to_path_buf());
         }
         let old = previous.map(|p| p.join(rel_path));
-        targets.push((target, old, &file.contents));
+        targets.push((rel_path, target, old, &file.contents));
     }
-    targets
+    let sizes: Vec<Option<(PathBuf, u64)>> = targets
         .into_par_iter()
-        .try_for_each(|(target, old, contents)| write_one(&target, old.as_deref(), contents))
+        .map(|(rel_path, target, old, contents)| {
+            let size = write_one(&target, old.as_deref(), contents, renderer)?;
+            Ok(size.map(|size| (rel_path.to_path_buf(), size)))
+        })
+        .collect::<Result<_, Diagnostic>>()?;
+    Ok(sizes.into_iter().collect())
 }
 
 /// Links the previous output's file when its bytes are the ones planned,
-/// otherwise writes or copies.
-fn write_one(target: &Path, old: Option<&Path>, contents: &Contents) -> Result<(), Diagnostic> {
-    if let Some(old) = old {
-        if is_unchanged(old, contents) && fs::hard_link(old, target).is_ok() {
-            return Ok(());
-        }
+/// otherwise writes or copies. The size written, or `None` when the file
+/// could not be rendered.
+fn write_one(
+    target: &Path,
+    old: Option<&Path>,
+    contents: &Contents,
+    renderer: &dyn RenderText,
+) -> Result<Option<u64>, Diagnostic> {
+    let rendered;
+    let bytes = match contents {
+        Contents::Text(text) => text.as_bytes(),
+        Contents::Rendered(job) => match renderer.render_text(*job) {
+            Some(text) => {
+                rendered = text;
+                rendered.as_bytes()
+            }
+            None => return Ok(None),
+        },
+        Contents::CopyOf(source) => return copy_one(target, old, source).map(Some),
+    };
+    let unchanged =
+        old.is_some_and(|old| same_bytes(old, bytes) && fs::hard_link(old, target).is_ok());
+    if !unchanged {
+        write_file(target, bytes)?;
     }
-    match contents {
-        Contents::Text(text) => write_file(target, text.as_bytes()),
-        Contents::CopyOf(source) => fs::copy(source, target)
-            .map(drop)
-            .map_err(|e| Diagnostic::io(source, "copy the file to the output", &e)),
-    }
+    Ok(Some(bytes.len() as u64))
 }
 
-fn is_unchanged(old: &Path, contents: &Contents) -> bool {
-    let Ok(meta) = fs::symlink_metadata(old) else {
-        return false;
+fn copy_one(target: &Path, old: Option<&Path>, source: &Path) -> Result<u64, Diagnostic> {
+    if let Some(old) = old {
+        if same_file_contents(old, source) && fs::hard_link(old, target).is_ok() {
+            return fs::metadata(target)
+                .map(|m| m.len())
+                .map_err(|e| Diagnostic::io(target, "read the linked file", &e));
+        }
+    }
+    fs::copy(source, target).map_err(|e| Diagnostic::io(source, "copy the file to the output", &e))
+}
+
+fn same_bytes(old: &Path, bytes: &[u8]) -> bool {
+    fs::symlink_metadata(old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(old).is_ok_and(|old| old == bytes)
+}
+
+fn same_file_contents(old: &Path, source: &Path) -> bool {
+    let len = |path: &Path| {
+        fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
     };
-    if !meta.is_file() {
-        return false;
-    }
-    match contents {
-        Contents::Text(text) => {
-            meta.len() == text.len() as u64
-                && fs::read(old).is_ok_and(|bytes| bytes == text.as_bytes())
-        }
-        Contents::CopyOf(source) => {
-            fs::metadata(source).is_ok_and(|m| m.len() == meta.len())
-                && matches!((fs::read(old), fs::read(source)), (Ok(a), Ok(b)) if a == b)
-        }
-    }
+    len(old).is_some()
+        && len(old) == len(source)
+        && matches!((fs::read(old), fs::read(source)), (Ok(a), Ok(b)) if a == b)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {

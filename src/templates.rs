@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::discover::TemplateFile;
 use crate::links::GENERATED_FILES;
 use crate::markdown::TocItem;
+use crate::output::RenderText;
 use crate::site::{Page, PageId, PageKind, Site, slash_path};
 use crate::taxonomy::TaxonomyTerms;
 
@@ -74,31 +75,35 @@ pub struct TemplateInput<'a> {
     pub static_files: Vec<&'a Path>,
 }
 
-/// Parses the templates, then, if the build has no errors so far, renders every
-/// page and section, each taxonomy and term page, and the 404 page when the
-/// theme has one. The same template error hit by many pages is reported once.
+/// Parses the templates and queues every page and section, each taxonomy and
+/// term page, and the 404 page when the theme has one. Nothing is rendered
+/// yet: the output stage renders each file as it writes it, so the site's
+/// HTML output is never in memory all at once.
+///
+/// A build that already has errors writes nothing, but its files are still
+/// queued: their paths go to the output plan, which is where two sources
+/// sharing one URL are found. Missing templates are then not reported on top
+/// of what went wrong first (a missing theme, say).
 pub fn render_site(
     site: &Site,
     contents: Vec<String>,
     input: &TemplateInput<'_>,
     diagnostics: &mut Diagnostics,
-) -> Vec<RenderedFile> {
+) -> PageRenderer {
     let values = ContextValues::new(site, contents);
     let lookup = Lookup::new(site, &values, &input.static_files);
     let templates = match load_templates(input.templates, lookup) {
         Ok(templates) => templates,
         Err(diagnostic) => {
             diagnostics.push(diagnostic);
-            return Vec::new();
+            return PageRenderer::default();
         }
     };
-    if diagnostics.has_errors() {
-        return planned_files(site);
-    }
-    let mut out = RenderOutput::new(&templates, site.pages.len() + 1);
+    let check = !diagnostics.has_errors();
+    let mut queue = PageRenderer::new(templates, site.pages.len() + 1);
     for (id, page) in site.pages.iter().enumerate() {
         let template = template_for(site, id);
-        if !templates.tera.contains_template(&template) {
+        if check && !queue.has_template(&template) {
             diagnostics.push(missing_template(page, &template));
             continue;
         }
@@ -106,53 +111,28 @@ pub fn render_site(
         context.insert_value("site", values.site.clone());
         let key = if page.is_section() { "section" } else { "page" };
         context.insert_value(key, values.pages[id].clone());
-        out.render(
-            &template,
+        queue.push(
+            template,
             context,
             url_to_file(&page.url),
             page.display_path(),
         );
     }
-    render_taxonomies(site, &values, &templates, &mut out, diagnostics);
-    if templates.tera.contains_template("404.html") {
+    queue_taxonomies(site, &values, &mut queue, check, diagnostics);
+    if queue.has_template("404.html") {
         let mut context = Context::new();
         context.insert_value("site", values.site.clone());
-        let source = templates.files.get("404.html").cloned().unwrap_or_default();
-        out.render("404.html", context, PathBuf::from("404.html"), source);
+        queue.push_404(context);
     }
-    out.finish(diagnostics)
-}
-
-/// The files `render_site` would write, with no text. A build that already has
-/// errors writes nothing, so rendering would be wasted, but its output paths
-/// still go to the output plan: that is where two sources sharing one URL are
-/// found, and a failed build should report those too, not only the next one.
-fn planned_files(site: &Site) -> Vec<RenderedFile> {
-    let pages = site
-        .pages
-        .iter()
-        .map(|page| (page.url.clone(), page.display_path()));
-    let taxonomy_urls = site.taxonomies.iter().flat_map(|taxonomy| {
-        let terms = taxonomy.terms.iter().map(|term| taxonomy.term_path(term));
-        std::iter::once(taxonomy.site_path()).chain(terms)
-    });
-    let taxonomies = taxonomy_urls.map(|url| (url, PathBuf::from(CONFIG_FILE)));
-    pages
-        .chain(taxonomies)
-        .map(|(url, source)| RenderedFile {
-            rel_path: url_to_file(&url),
-            source,
-            text: String::new(),
-        })
-        .collect()
+    queue
 }
 
 /// `/<taxonomy>/` with taxonomy.html and `/<taxonomy>/<term>/` with term.html.
-fn render_taxonomies(
+fn queue_taxonomies(
     site: &Site,
     values: &ContextValues,
-    templates: &Templates,
-    out: &mut RenderOutput<'_>,
+    queue: &mut PageRenderer,
+    check: bool,
     diagnostics: &mut Diagnostics,
 ) {
     if site.taxonomies.is_empty() {
@@ -160,9 +140,9 @@ fn render_taxonomies(
     }
     let missing: Vec<&str> = ["taxonomy.html", "term.html"]
         .into_iter()
-        .filter(|name| !templates.tera.contains_template(name))
+        .filter(|name| !queue.has_template(name))
         .collect();
-    if !missing.is_empty() {
+    if check && !missing.is_empty() {
         diagnostics.push(
             Diagnostic::error(
                 CONFIG_FILE,
@@ -183,8 +163,8 @@ fn render_taxonomies(
         context.insert_value("site", values.site.clone());
         context.insert_value("taxonomy", taxonomy_value.clone());
         let source = PathBuf::from(CONFIG_FILE);
-        out.render(
-            "taxonomy.html",
+        queue.push(
+            "taxonomy.html".into(),
             context.clone(),
             url_to_file(&taxonomy.site_path()),
             source.clone(),
@@ -192,8 +172,8 @@ fn render_taxonomies(
         for (term, term_value) in taxonomy.terms.iter().zip(term_values) {
             let mut context = context.clone();
             context.insert_value("term", term_value.clone());
-            out.render(
-                "term.html",
+            queue.push(
+                "term.html".into(),
                 context,
                 url_to_file(&taxonomy.term_path(term)),
                 source.clone(),
@@ -202,12 +182,21 @@ fn render_taxonomies(
     }
 }
 
-/// The files to render, queued so they can be rendered in parallel. Template
-/// errors are gathered in queue order, and the same error hit by many pages is
-/// kept once, with the pages that hit it.
-struct RenderOutput<'t> {
-    templates: &'t Templates,
+impl RenderText for PageRenderer {
+    fn render_text(&self, job: usize) -> Option<String> {
+        self.render(job)
+    }
+}
+
+/// The queued template renders of a build. Each is rendered when the output
+/// stage asks for it; template errors are gathered as they happen, and the
+/// same error hit by many pages is kept once, with the pages that hit it.
+#[derive(Default)]
+pub struct PageRenderer {
+    templates: Option<Templates>,
     jobs: Vec<RenderJob>,
+    /// Each distinct error → the jobs that hit it.
+    failures: Mutex<BTreeMap<Diagnostic, Vec<usize>>>,
 }
 
 struct RenderJob {
@@ -217,52 +206,87 @@ struct RenderJob {
     source: PathBuf,
 }
 
-impl<'t> RenderOutput<'t> {
-    fn new(templates: &'t Templates, capacity: usize) -> Self {
-        RenderOutput {
-            templates,
+impl PageRenderer {
+    fn new(templates: Templates, capacity: usize) -> Self {
+        PageRenderer {
+            templates: Some(templates),
             jobs: Vec::with_capacity(capacity),
+            failures: Mutex::default(),
         }
     }
 
-    fn render(&mut self, template: &str, context: Context, rel_path: PathBuf, source: PathBuf) {
+    fn has_template(&self, name: &str) -> bool {
+        self.templates
+            .as_ref()
+            .is_some_and(|t| t.tera.contains_template(name))
+    }
+
+    fn push(&mut self, template: String, context: Context, rel_path: PathBuf, source: PathBuf) {
         self.jobs.push(RenderJob {
-            template: template.to_string(),
+            template,
             context,
             rel_path,
             source,
         });
     }
 
-    fn finish(self, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
-        let tera = &self.templates.tera;
-        let results: Vec<(RenderJob, TeraResult<String>)> = self
-            .jobs
-            .into_par_iter()
-            .map(|job| {
-                let result = tera.render(&job.template, &job.context);
-                (job, result)
-            })
-            .collect();
-        let mut rendered = Vec::with_capacity(results.len());
-        let mut failures: BTreeMap<Diagnostic, Vec<PathBuf>> = BTreeMap::new();
-        for (job, result) in results {
-            match result {
-                Ok(text) => rendered.push(RenderedFile {
-                    rel_path: job.rel_path,
-                    source: job.source,
-                    text,
-                }),
-                Err(err) => failures
-                    .entry(tera_diagnostic(&err, &self.templates.files))
-                    .or_default()
-                    .push(job.source),
+    fn push_404(&mut self, context: Context) {
+        let source = self
+            .templates
+            .as_ref()
+            .and_then(|t| t.files.get("404.html").cloned())
+            .unwrap_or_default();
+        self.push(
+            "404.html".into(),
+            context,
+            PathBuf::from("404.html"),
+            source,
+        );
+    }
+
+    /// Every queued file: (job, path in the output, the file it comes from).
+    pub fn files(&self) -> impl Iterator<Item = (usize, &Path, &Path)> {
+        self.jobs
+            .iter()
+            .enumerate()
+            .map(|(job, j)| (job, j.rel_path.as_path(), j.source.as_path()))
+    }
+
+    /// Renders one queued file; `None` when its template failed, which is
+    /// recorded for `into_diagnostics`.
+    pub fn render(&self, job: usize) -> Option<String> {
+        let templates = self.templates.as_ref()?;
+        let queued = self.jobs.get(job)?;
+        match templates.tera.render(&queued.template, &queued.context) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                let diagnostic = tera_diagnostic(&err, &templates.files);
+                // A poisoned lock still holds every failure recorded before.
+                let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+                failures.entry(diagnostic).or_default().push(job);
+                None
             }
         }
-        for (diagnostic, pages) in failures {
-            diagnostics.push(with_pages(diagnostic, &pages));
-        }
-        rendered
+    }
+
+    /// The template errors met while rendering, one per distinct error.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let failures = self
+            .failures
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        failures
+            .into_iter()
+            .map(|(diagnostic, mut jobs)| {
+                // Queue order, whatever order the threads met them in.
+                jobs.sort_unstable();
+                let pages: Vec<PathBuf> = jobs
+                    .into_iter()
+                    .map(|job| self.jobs[job].source.clone())
+                    .collect();
+                with_pages(diagnostic, &pages)
+            })
+            .collect()
     }
 }
 

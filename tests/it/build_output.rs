@@ -476,3 +476,30 @@ fn output_is_identical_with_one_thread_and_many() {
     assert!(serial.len() > 150, "{} files", serial.len());
     assert!(serial == site.snapshot("parallel"), "outputs differ");
 }
+
+/// Pages are rendered while the output is written, so a template error is
+/// found with the staging folder half full: it must still change nothing.
+#[test]
+fn template_error_met_while_writing_leaves_previous_output_untouched() {
+    let site = guides_site();
+    site.build(&[]).assert_ok();
+    let before = site.snapshot("output");
+    site.file(
+        "content/guides/choosing.md",
+        &page("title: Choosing\ntemplate: broken.html", "New text."),
+    );
+    site.file("templates/broken.html", "{{ page.no_such_field }}");
+    site.build(&[])
+        .assert_code(1)
+        .assert_stderr_has("(while rendering content/guides/choosing.md)");
+    assert_eq!(site.snapshot("output"), before);
+    let leftovers: Vec<_> = fs::read_dir(site.root())
+        .expect("read root")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("knead-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
+}
