@@ -264,6 +264,19 @@ fn two_builds_give_identical_bytes() {
     assert_eq!(first, second);
 }
 
+#[track_caller]
+fn assert_no_staging_left(site: &TestSite) {
+    let leftovers: Vec<_> = fs::read_dir(site.root())
+        .expect("read root")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("knead-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
+}
+
 #[test]
 fn failed_build_leaves_previous_output_untouched() {
     let site = guides_site();
@@ -276,15 +289,7 @@ fn failed_build_leaves_previous_output_untouched() {
     );
     site.build(&[]).assert_code(1);
     assert_eq!(site.snapshot("output"), before);
-    let leftovers: Vec<_> = fs::read_dir(site.root())
-        .expect("read root")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("knead-"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "staging folders left behind: {leftovers:?}"
-    );
+    assert_no_staging_left(&site);
 }
 
 #[test]
@@ -493,13 +498,5 @@ fn template_error_met_while_writing_leaves_previous_output_untouched() {
         .assert_code(1)
         .assert_stderr_has("(while rendering content/guides/choosing.md)");
     assert_eq!(site.snapshot("output"), before);
-    let leftovers: Vec<_> = fs::read_dir(site.root())
-        .expect("read root")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("knead-"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "staging folders left behind: {leftovers:?}"
-    );
+    assert_no_staging_left(&site);
 }
