@@ -1,7 +1,9 @@
 //! kneading: a static site generator. The pipeline, one stage per module:
 //! discover → front matter → site model (URLs, sections, taxonomies) → Markdown
-//! with links resolved → backlinks and related pages → templates, aliases and
-//! the search index → output.
+//! with links resolved → backlinks and related pages → templates (queued),
+//! aliases and the search index → output (which renders the queued pages as it
+//! writes them). A build whose inputs match the stamp of the output it would
+//! replace stops after discovery.
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
@@ -122,6 +124,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         return Err(Error::build(diagnostics));
     }
     let summary = summarize(&site, &plan, output_dir, started, diagnostics);
+    let written = write_site(&plan, renderer, digest, summary)?;
+    Ok(BuildSummary {
+        elapsed: started.elapsed(),
+        ..written
+    })
+}
+
+/// Writes the planned output, rendering the queued pages, and stamps it with
+/// the input digest. A template error met while writing fails the build with
+/// the previous output left in place.
+fn write_site(
+    plan: &OutputPlan,
+    renderer: PageRenderer,
+    digest: String,
+    summary: BuildSummary,
+) -> Result<BuildSummary, Error> {
     // A build with warnings is never skipped, so that they are shown again.
     let stamp = summary.warnings.is_empty().then(|| Stamp {
         digest,
@@ -130,11 +148,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         assets: summary.assets,
         files: Vec::new(),
     });
-    match write_output(&summary.output_dir, &plan, &renderer, stamp)? {
-        Written::Done => Ok(BuildSummary {
-            elapsed: started.elapsed(),
-            ..summary
-        }),
+    match write_output(&summary.output_dir, plan, &renderer, stamp)? {
+        Written::Done => Ok(summary),
         Written::RenderFailed => Err(Error::build(
             summary
                 .warnings
