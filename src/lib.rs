@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod output;
 pub mod related;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod stamp;

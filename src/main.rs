@@ -1,10 +1,12 @@
 //! The `knead` command line: parses arguments, runs the library, prints the
 //! outcome and maps it to an exit code (0 ok, 1 site errors, 2 usage errors).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kneading::serve::{ServeOptions, serve};
 use kneading::{BuildOptions, BuildSummary, build};
 
 #[derive(Parser)]
@@ -35,6 +37,27 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site at a local address, then serve it.
+    Serve {
+        /// The site folder (with site.yaml). Default: the current folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site. Default: ROOT/output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// The address to listen on; anything but loopback is visible to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// The port; when busy, the next free one. 0 picks any free port.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in a browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,13 +73,30 @@ fn main() -> ExitCode {
             output_dir: output,
             base_url,
             drafts,
+        })
+        .map(|summary| print_summary(&summary)),
+        Command::Serve {
+            root,
+            output,
+            bind,
+            port,
+            open,
+            drafts,
+        } => serve(&ServeOptions {
+            build: BuildOptions {
+                root,
+                output_dir: output,
+                base_url: None,
+                drafts,
+            },
+            bind,
+            port,
+            open,
+            report_build: print_summary,
         }),
     };
     match result {
-        Ok(summary) => {
-            print_summary(&summary);
-            ExitCode::SUCCESS
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");
             ExitCode::from(err.exit_code() as u8)

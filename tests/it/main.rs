@@ -11,5 +11,6 @@ mod bundled_theme;
 mod content_errors;
 mod links;
 mod rebuilds;
+mod serve;
 mod site_graph;
 mod theme_data;
