@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod front_matter;
 pub mod links;
+pub mod live_reload;
 pub mod markdown;
 pub mod output;
 pub mod related;
@@ -24,6 +25,7 @@ pub mod slug;
 pub mod stamp;
 pub mod taxonomy;
 pub mod templates;
+pub mod watch;
 mod yaml;
 
 use std::collections::BTreeMap;

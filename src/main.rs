@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kneading::serve::{ServeOptions, serve};
+use kneading::watch::build_and_watch;
 use kneading::{BuildOptions, BuildSummary, build};
 
 #[derive(Parser)]
@@ -36,8 +37,11 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Keep running and rebuild on every change (Ctrl+C to stop).
+        #[arg(long)]
+        watch: bool,
     },
-    /// Build the site at a local address, then serve it.
+    /// Build the site at a local address, serve it, and rebuild and reload on every change.
     Serve {
         /// The site folder (with site.yaml). Default: the current folder.
         #[arg(long, default_value = ".")]
@@ -68,13 +72,20 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
-        } => build(&BuildOptions {
-            root,
-            output_dir: output,
-            base_url,
-            drafts,
-        })
-        .map(|summary| print_summary(&summary)),
+            watch,
+        } => {
+            let options = BuildOptions {
+                root,
+                output_dir: output,
+                base_url,
+                drafts,
+            };
+            if watch {
+                build_and_watch(&options, print_summary)
+            } else {
+                build(&options).map(|summary| print_summary(&summary))
+            }
+        }
         Command::Serve {
             root,
             output,

@@ -1,7 +1,8 @@
-//! `knead serve`: builds the site once, then serves the output folder over HTTP.
-//! Owns binding (with the next free port), mapping request paths to files under
-//! the output root, and the server's safety limits. It does not watch files,
-//! rebuild or reload pages: those build on `router` and `ServeState`.
+//! `knead serve`: builds the site, serves the output folder over HTTP, and
+//! rebuilds on every change while serving. Owns binding (with the next free
+//! port), mapping request paths to files under the output root, and the
+//! server's safety limits. Watching is `watch`'s; telling open pages about
+//! builds is `live_reload`'s.
 
 use std::fs;
 use std::future::Future;
@@ -17,6 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -25,6 +27,8 @@ use percent_encoding::percent_decode_str;
 use tokio::net::TcpListener;
 
 use crate::diagnostic::Error;
+use crate::live_reload::{EVENTS_PATH, LiveReload, inject_script};
+use crate::watch::{SiteWatcher, report_outcome};
 use crate::{BuildOptions, BuildSummary, build};
 
 /// How many ports are tried, from the one asked for, when it is busy.
@@ -52,8 +56,10 @@ pub struct ServeOptions {
     pub report_build: fn(&BuildSummary),
 }
 
-/// Binds, builds the site at the local address, then serves it until Ctrl+C.
-/// Binding comes first so that the built links carry the port really used.
+/// Binds, builds the site at the local address, then serves it and rebuilds
+/// on every change until Ctrl+C. Binding comes first so that the built links
+/// carry the port really used. A build that fails is reported (in the
+/// terminal and in open pages) and the last good output stays served.
 pub fn serve(options: &ServeOptions) -> Result<(), Error> {
     let listener = bind_listener(options.bind, options.port)?;
     let address = listener
@@ -66,27 +72,64 @@ pub fn serve(options: &ServeOptions) -> Result<(), Error> {
             options.bind
         );
     }
-    let summary = build(&BuildOptions {
+    let build_options = BuildOptions {
         base_url: Some(url.clone()),
         ..options.build.clone()
-    })?;
-    (options.report_build)(&summary);
-    println!(
-        "serving {} at {url} (Ctrl+C to stop)",
-        summary.output_dir.display()
-    );
+    };
+    let output_dir = build_options.output_dir();
+    let watcher = SiteWatcher::new(&build_options.root, &output_dir)?;
+    let first_error = first_build(&build_options, options.report_build)?;
+    println!("serving {} at {url} (Ctrl+C to stop)", output_dir.display());
     if options.open {
         open_browser(&url);
     }
     let state = Arc::new(ServeState {
-        output_dir: summary.output_dir,
+        output_dir,
         loopback_only: options.bind.is_loopback(),
+        live_reload: LiveReload::new(first_error),
     });
+    spawn_rebuilds(watcher, build_options, state.clone(), options.report_build);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| Error::Usage(format!("cannot start the server: {err}")))?;
     runtime.block_on(run_server(listener, router(state), ctrl_c()))
+}
+
+/// The first build: its error text when the site has problems (served
+/// anyway, with the error shown in every page); a usage error stops `serve`.
+fn first_build(
+    options: &BuildOptions,
+    report_build: fn(&BuildSummary),
+) -> Result<Option<String>, Error> {
+    match build(options) {
+        Ok(summary) => {
+            report_build(&summary);
+            Ok(None)
+        }
+        Err(Error::Usage(message)) => Err(Error::Usage(message)),
+        Err(err) => {
+            eprintln!("{err}");
+            Ok(Some(err.to_string()))
+        }
+    }
+}
+
+/// Rebuilds on a thread of its own after every change, reporting each build
+/// in the terminal and to open pages.
+fn spawn_rebuilds(
+    watcher: SiteWatcher,
+    options: BuildOptions,
+    state: Arc<ServeState>,
+    report_build: fn(&BuildSummary),
+) {
+    std::thread::spawn(move || {
+        watcher.run(|changed| {
+            let result = build(&options);
+            report_outcome(&result, report_build);
+            state.live_reload.build_finished(&result, changed);
+        });
+    });
 }
 
 /// What every request sees.
@@ -96,12 +139,17 @@ pub struct ServeState {
     pub output_dir: PathBuf,
     /// Bound to a loopback address: only loopback Host names are answered.
     pub loopback_only: bool,
+    /// The latest build's outcome, for open pages.
+    pub live_reload: LiveReload,
 }
 
-/// Every route, behind the guard. Later routes (such as a reload event
-/// stream) go here and get the same guard.
+/// Every route, behind the guard: the live-reload event stream, then files.
 pub fn router(state: Arc<ServeState>) -> Router {
     Router::new()
+        .route(
+            EVENTS_PATH,
+            get(|State(state): State<Arc<ServeState>>| async move { state.live_reload.events() }),
+        )
         .fallback(serve_file)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -289,18 +337,27 @@ fn respond(root: &Path, uri: &Uri) -> Response {
     }
 }
 
-/// The site's own `404.html` with status 404, or a plain-text one.
+/// The site's own `404.html` with status 404, or a bare HTML one (which
+/// still shows build errors, say when the first build failed).
 fn not_found(root: &Path) -> Response {
     if let Resolved::File(path) = resolve_request_path(root, "/404.html") {
         if let Ok(bytes) = fs::read(&path) {
             return file_response(StatusCode::NOT_FOUND, &path, bytes);
         }
     }
-    (StatusCode::NOT_FOUND, "404 Not Found").into_response()
+    let page = b"<!DOCTYPE html><title>404 Not Found</title><body><h1>404 Not Found</h1></body>";
+    file_response(StatusCode::NOT_FOUND, Path::new("404.html"), page.to_vec())
 }
 
+/// HTML gets the live-reload script; the file on disk never has it.
 fn file_response(status: StatusCode, path: &Path, bytes: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, content_type(path))], bytes).into_response()
+    let content_type = content_type(path);
+    let bytes = if content_type.starts_with("text/html") {
+        inject_script(bytes)
+    } else {
+        bytes
+    };
+    (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
 /// What a request path stands for under the output root.

@@ -19,6 +19,8 @@ struct Server {
     port: u16,
     /// stdout lines up to and including the serving line.
     stdout: Vec<String>,
+    /// stdout lines after the serving line, as they come.
+    lines: Receiver<String>,
     stderr: Option<JoinHandle<String>>,
 }
 
@@ -46,17 +48,17 @@ impl Server {
             child,
             port: 0,
             stdout: Vec::new(),
+            lines: read_lines(stdout),
             stderr: Some(thread::spawn(move || {
                 let mut text = String::new();
                 let _ = BufReader::new(stderr).read_to_string(&mut text);
                 text
             })),
         };
-        let lines = read_lines(stdout);
         let deadline = Instant::now() + STARTUP;
         while server.port == 0 {
             let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = lines.recv_timeout(left) else {
+            let Ok(line) = server.lines.recv_timeout(left) else {
                 let stderr = server.stop();
                 panic!(
                     "no serving line; stdout: {:?}\nstderr:\n{stderr}",
@@ -305,12 +307,240 @@ fn serve_warns_when_bound_beyond_loopback() {
     );
 }
 
+/// How long a change may take to show.
+const CHANGE_SHOWS: Duration = Duration::from_secs(10);
+
+/// Polls `check` every 50 ms until it holds or `CHANGE_SHOWS` is up.
+#[track_caller]
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + CHANGE_SHOWS;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A site with one page, `/a/`, saying `text`.
+fn site_with_page(text: &str) -> TestSite {
+    let site = site();
+    site.file("content/a.md", &page("title: A", text));
+    site
+}
+
+/// The live-reload event stream, read raw.
+struct EventStream {
+    stream: TcpStream,
+    received: String,
+}
+
+impl EventStream {
+    fn open(port: u16) -> EventStream {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let request = format!("GET /__knead/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        stream.write_all(request.as_bytes()).expect("send");
+        EventStream {
+            stream,
+            received: String::new(),
+        }
+    }
+
+    /// Reads until everything received so far contains `needle`; then
+    /// forgets what was read.
+    #[track_caller]
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + CHANGE_SHOWS;
+        let mut buffer = [0; 4096];
+        while !self.received.contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in the event stream:\n{}",
+                self.received
+            );
+            if let Ok(n) = self.stream.read(&mut buffer) {
+                assert!(n > 0, "event stream closed:\n{}", self.received);
+                self.received
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+        std::mem::take(&mut self.received)
+    }
+}
+
+fn page(front_matter: &str, body: &str) -> String {
+    crate::harness::page(front_matter, body)
+}
+
 #[test]
-fn serve_exits_1_when_the_build_fails() {
+fn serve_injects_the_reload_script_only_in_served_html() {
+    let site = site_with_page("Some text.");
+    let server = Server::start(&site, &[]);
+    let served = server.get("/a/");
+    assert!(served.body.contains("new EventSource(\"/__knead/events\")"));
+    assert!(served.body.contains("knead-error-overlay"));
+    assert!(served.body.trim_end().ends_with("</script></body></html>"));
+    let missing = server.get("/nope/");
+    assert!(missing.body.contains("/__knead/events"), "{missing:?}");
+    assert!(!site.output("a/index.html").contains("EventSource"));
+    assert_eq!(server.get("/css/s.css").body, "body{}\n");
+    let events = server.get("/__knead/events");
+    assert_eq!(events.header("content-type"), Some("text/event-stream"));
+}
+
+#[test]
+fn serve_shows_an_edited_page() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    site.file("content/a.md", &page("title: A", "Second text."));
+    wait_until("the edit is served", || {
+        server.get("/a/").body.contains("Second text.")
+    });
+}
+
+#[test]
+fn serve_shows_a_page_saved_by_rename() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    site.file("content/a.md.tmp", &page("title: A", "Renamed text."));
+    std::fs::rename(site.path("content/a.md.tmp"), site.path("content/a.md")).expect("rename");
+    wait_until("the renamed file is served", || {
+        server.get("/a/").body.contains("Renamed text.")
+    });
+}
+
+#[test]
+fn serve_drops_a_deleted_page() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    assert_eq!(server.get("/a/").status, 200);
+    site.remove("content/a.md");
+    wait_until("the deleted page is gone", || {
+        server.get("/a/").status == 404
+    });
+}
+
+#[test]
+fn serve_shows_a_page_in_a_new_folder() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    site.file("content/new/deep/b.md", &page("title: B", "Deep text."));
+    wait_until("the new page is served", || {
+        server.get("/new/deep/b/").body.contains("Deep text.")
+    });
+}
+
+#[test]
+fn serve_rebuilds_a_burst_of_writes_a_few_times() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    for n in 0..50 {
+        site.file(
+            &format!("content/burst/p{n}.md"),
+            &page(&format!("title: P{n}"), "Burst."),
+        );
+    }
+    wait_until("the last page of the burst is served", || {
+        server.get("/burst/p49/").status == 200
+    });
+    // Give stray rebuilds time to show.
+    thread::sleep(Duration::from_secs(1));
+    let builds: Vec<String> = server
+        .lines
+        .try_iter()
+        .filter(|line| line.starts_with("built "))
+        .collect();
+    assert!(
+        !builds.is_empty() && builds.len() <= 3,
+        "a burst of 50 writes gave {} builds: {builds:?}",
+        builds.len()
+    );
+}
+
+#[test]
+fn serve_reports_a_build_error_to_pages_and_keeps_the_last_good_site() {
+    let site = site_with_page("Good text.");
+    let server = Server::start(&site, &[]);
+    let mut events = EventStream::open(server.port);
+    // A page with the reload script waits for the stream's headers.
+    events.wait_for("text/event-stream");
+    site.file("content/a.md", "---\ntitel: A\n---\nBroken text.\n");
+    let error = events.wait_for("titel");
+    assert!(error.contains("event: error"), "{error}");
+    assert!(error.contains("content/a.md:"), "{error}");
+    assert!(server.get("/a/").body.contains("Good text."));
+    // A page opened now is told at once.
+    EventStream::open(server.port).wait_for("titel");
+    site.file("content/a.md", &page("title: A", "Fixed text."));
+    events.wait_for("event: ok\ndata: ok\n");
+    assert!(server.get("/a/").body.contains("Fixed text."));
+}
+
+#[test]
+fn serve_keeps_serving_when_the_first_build_fails() {
     let site = site();
     site.file("content/bad.md", "---\ntitel: Bad\n---\nBody.\n");
-    let root = site.root().to_str().expect("utf-8 temp path");
-    site.knead(&["serve", "--root", root, "--port", "0"], &[])
-        .assert_code(1)
-        .assert_stderr_has("titel");
+    let server = Server::start(&site, &[]);
+    let missing = server.get("/");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("/__knead/events"), "{missing:?}");
+    EventStream::open(server.port).wait_for("titel");
+    site.file("content/bad.md", &page("title: Bad", "Body."));
+    wait_until("the fixed site is served", || server.get("/").status == 200);
+}
+
+#[test]
+fn build_watch_rebuilds_the_output_after_an_edit() {
+    let site = site_with_page("First text.");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("knead"))
+        .args(["build", "--watch", "--root"])
+        .arg(site.root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start knead build --watch");
+    let lines = read_lines(child.stdout.take().expect("stdout"));
+    let watching = lines
+        .iter()
+        .take(5)
+        .any(|line| line.starts_with("watching "));
+    site.file("content/a.md", &page("title: A", "Second text."));
+    let read = || std::fs::read_to_string(site.path("output/a/index.html")).unwrap_or_default();
+    let deadline = Instant::now() + CHANGE_SHOWS;
+    while !read().contains("Second text.") && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(watching, "no watching line");
+    assert!(read().contains("Second text."), "{}", read());
+}
+
+#[test]
+fn serve_follows_a_renamed_folder() {
+    let site = site_with_page("First text.");
+    site.file("content/old/b.md", &page("title: B", "Moving text."));
+    let server = Server::start(&site, &[]);
+    assert_eq!(server.get("/old/b/").status, 200);
+    std::fs::rename(site.path("content/old"), site.path("content/moved")).expect("rename");
+    wait_until("the page is served from its new folder", || {
+        server.get("/moved/b/").body.contains("Moving text.")
+    });
+    assert_eq!(server.get("/old/b/").status, 404);
+}
+
+#[test]
+fn serve_tells_pages_to_swap_stylesheets_or_reload() {
+    let site = site_with_page("First text.");
+    let server = Server::start(&site, &[]);
+    let mut events = EventStream::open(server.port);
+    events.wait_for("text/event-stream");
+    site.file("themes/t/static/css/s.css", "body{color:red}\n");
+    // Browsers drop events without data.
+    let css = events.wait_for("event: css\ndata: css\n");
+    assert!(!css.contains("event: reload"), "{css}");
+    site.file("content/a.md", &page("title: A", "Second text."));
+    events.wait_for("event: reload\ndata: reload\n");
 }

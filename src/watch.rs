@@ -1,0 +1,254 @@
+//! Watching a site for changes, and `knead build --watch`. Owns which paths
+//! count as a change (site.yaml and everything discovery reads under
+//! content/, static/, templates/ and themes/, minus ignored names and the
+//! output folder) and the debouncing that turns a burst of events into one
+//! rebuild. It does not decide what a change affects: every change means a
+//! build, which returns fast when nothing it reads changed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+use crate::config::CONFIG_FILE;
+use crate::diagnostic::Error;
+use crate::discover::{CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR, is_ignored};
+use crate::{BuildOptions, BuildSummary, build};
+
+/// Events for one path closer together than this make one change.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+/// The debouncer hands over a burst's paths in several batches as each goes
+/// quiet; batches closer together than this make one change...
+const SETTLE: Duration = Duration::from_millis(60);
+/// ...unless they keep coming for this long.
+const MAX_SETTLE: Duration = Duration::from_secs(1);
+/// The folders under the site root that a build reads, watched recursively.
+const WATCHED_DIRS: [&str; 4] = [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR];
+
+/// Watches one site. The root itself is watched alone (for site.yaml and for
+/// watched folders that appear or vanish), each watched folder recursively,
+/// so that large unrelated folders (target/, node_modules/) cost nothing.
+pub struct SiteWatcher {
+    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    changes: Receiver<Vec<PathBuf>>,
+    root: PathBuf,
+    /// The watched folders that existed when last looked at.
+    watched: BTreeSet<PathBuf>,
+}
+
+impl SiteWatcher {
+    /// Starts watching the site under `root` that builds into `output_dir`.
+    pub fn new(root: &Path, output_dir: &Path) -> Result<SiteWatcher, Error> {
+        let root = root
+            .canonicalize()
+            .map_err(|err| Error::Usage(format!("cannot watch {}: {err}", root.display())))?;
+        let filter = ChangeFilter {
+            root: root.clone(),
+            output: real_path(output_dir),
+        };
+        let (sender, changes) = mpsc::channel();
+        let handler = move |result: DebounceEventResult| match result {
+            Ok(events) => {
+                let paths: Vec<PathBuf> = events
+                    .iter()
+                    // Reading a file (as every build does) changes nothing.
+                    .filter(|event| !event.kind.is_access())
+                    .flat_map(|event| &event.paths)
+                    .filter(|path| filter.is_relevant(path))
+                    .cloned()
+                    .collect();
+                if !paths.is_empty() {
+                    // The receiver is gone only when the watcher is dropped.
+                    let _ = sender.send(paths);
+                }
+            }
+            Err(errors) => errors
+                .iter()
+                .for_each(|err| eprintln!("warning: while watching files: {err}")),
+        };
+        let cannot =
+            |err: notify::Error| Error::Usage(format!("cannot watch {}: {err}", root.display()));
+        let mut debouncer = new_debouncer(DEBOUNCE, None, handler).map_err(cannot)?;
+        debouncer
+            .watch(&root, RecursiveMode::NonRecursive)
+            .map_err(cannot)?;
+        let mut watcher = SiteWatcher {
+            debouncer,
+            changes,
+            root,
+            watched: BTreeSet::new(),
+        };
+        watcher.sync_watched_dirs();
+        Ok(watcher)
+    }
+
+    /// Blocks until something relevant changed and returns the changed paths,
+    /// sorted, with every change that arrived meanwhile (during a build, say)
+    /// or follows within `SETTLE`, so that a burst gives one rebuild. `None`
+    /// once watching has stopped.
+    pub fn next_change(&mut self) -> Option<Vec<PathBuf>> {
+        let mut paths = self.changes.recv().ok()?;
+        let started = Instant::now();
+        while let Ok(more) = self.changes.recv_timeout(SETTLE) {
+            paths.extend(more);
+            if started.elapsed() > MAX_SETTLE {
+                break;
+            }
+        }
+        self.sync_watched_dirs();
+        paths.sort();
+        paths.dedup();
+        Some(paths)
+    }
+
+    /// Calls `on_change` with the changed paths after every change, forever.
+    pub fn run(mut self, mut on_change: impl FnMut(&[PathBuf])) {
+        while let Some(paths) = self.next_change() {
+            on_change(&paths);
+        }
+    }
+
+    /// Watches watched folders that appeared; forgets those that vanished.
+    fn sync_watched_dirs(&mut self) {
+        for name in WATCHED_DIRS {
+            let dir = self.root.join(name);
+            if dir.is_dir() && !self.watched.contains(&dir) {
+                match self.debouncer.watch(&dir, RecursiveMode::Recursive) {
+                    Ok(()) => {
+                        self.watched.insert(dir);
+                    }
+                    Err(err) => eprintln!("warning: cannot watch {}: {err}", dir.display()),
+                }
+            } else if !dir.is_dir() && self.watched.remove(&dir) {
+                // Its watch went with it; this only tidies the bookkeeping.
+                let _ = self.debouncer.unwatch(&dir);
+            }
+        }
+    }
+}
+
+/// Which event paths are changes to the site.
+struct ChangeFilter {
+    /// Canonical.
+    root: PathBuf,
+    /// Canonical where it exists.
+    output: PathBuf,
+}
+
+impl ChangeFilter {
+    /// site.yaml, or a path under a watched folder with no ignored name on
+    /// the way (SPEC §2), outside the output folder. A path that no longer
+    /// exists is judged as a file.
+    fn is_relevant(&self, path: &Path) -> bool {
+        if path.starts_with(&self.output) {
+            return false;
+        }
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return false;
+        };
+        let names: Vec<String> = rel
+            .iter()
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        let (Some(first), Some((last, folders))) = (names.first(), names.split_last()) else {
+            return false;
+        };
+        if names.len() == 1 && first == CONFIG_FILE {
+            return true;
+        }
+        WATCHED_DIRS.contains(&first.as_str())
+            && !folders.iter().any(|name| is_ignored(name, true))
+            && !is_ignored(last, path.is_dir())
+    }
+}
+
+/// `path` made canonical through its parent, which may exist when it does not.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let parent = path.parent().and_then(|p| p.canonicalize().ok());
+    match (parent, path.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+/// `knead build --watch`: builds, then rebuilds on every change until killed.
+/// Only a usage error in the first build stops it; build errors are printed
+/// and the previous output stays.
+pub fn build_and_watch(
+    options: &BuildOptions,
+    report_build: fn(&BuildSummary),
+) -> Result<(), Error> {
+    let watcher = SiteWatcher::new(&options.root, &options.output_dir())?;
+    match build(options) {
+        Err(Error::Usage(message)) => return Err(Error::Usage(message)),
+        result => report_outcome(&result, report_build),
+    }
+    println!(
+        "watching {} for changes (Ctrl+C to stop)",
+        options.root.display()
+    );
+    watcher.run(|_| report_outcome(&build(options), report_build));
+    Ok(())
+}
+
+/// Prints a build's summary, or its errors as `knead build` would.
+pub fn report_outcome(result: &Result<BuildSummary, Error>, report_build: fn(&BuildSummary)) {
+    match result {
+        Ok(summary) => report_build(summary),
+        Err(err) => eprintln!("{err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter() -> ChangeFilter {
+        ChangeFilter {
+            root: PathBuf::from("/site"),
+            output: PathBuf::from("/site/output"),
+        }
+    }
+
+    #[test]
+    fn changes_that_builds_read_are_relevant() {
+        for path in [
+            "/site/site.yaml",
+            "/site/content/a.md",
+            "/site/content/_index.md",
+            "/site/content/new-folder",
+            "/site/static/css/s.css",
+            "/site/templates/page.html",
+            "/site/themes/t/templates/base.html",
+        ] {
+            assert!(filter().is_relevant(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
+    fn output_temporaries_and_other_folders_are_not() {
+        for path in [
+            "/site/output/index.html",
+            "/site/.output.knead-new-12/index.html",
+            "/site/content/.a.md.swp",
+            "/site/content/a.md~",
+            "/site/content/a.md.tmp",
+            "/site/content/.#a.md",
+            "/site/content/4913",
+            "/site/content/_draft.md",
+            "/site/content/.git/HEAD",
+            "/site/target/debug/knead",
+            "/site/node_modules/x/index.js",
+            "/site/README.md",
+            "/elsewhere/content/a.md",
+        ] {
+            assert!(!filter().is_relevant(Path::new(path)), "{path}");
+        }
+    }
+}
