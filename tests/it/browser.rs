@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::TestSite;
+use crate::serve::Server;
 
 /// The browser run bounds itself at 300 s (generous: a loaded 2-core machine
 /// runs it in under a minute); this is the backstop.
@@ -80,10 +81,11 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
     })
 }
 
-#[test]
-fn headless_chromium_checks() {
-    let chromium = match prerequisites() {
-        Ok(chromium) => chromium,
+/// Chromium's path, or `None` after a loud skip message; under `CI=true` a
+/// missing prerequisite fails the test instead.
+fn chromium_or_skip() -> Option<PathBuf> {
+    match prerequisites() {
+        Ok(chromium) => Some(chromium),
         Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("browser tests cannot run under CI=true: {why}; {INSTALL_HINT}")
         }
@@ -93,21 +95,19 @@ fn headless_chromium_checks() {
                 std::io::stderr(),
                 "\n!!!!!!!!\n!!!!!!!! SKIPPED browser tests: {why}; {INSTALL_HINT}\n!!!!!!!!\n"
             );
-            return;
+            None
         }
-    };
+    }
+}
 
-    let site = TestSite::bundled();
-    site.build(&["--base-url", "http://127.0.0.1/massage/"])
-        .assert_ok();
-    let output = site.path("output");
-
-    let script = repo().join("tests/browser/run.mjs");
+/// Runs `node tests/browser/<script> <args>` with the time limit, prints its
+/// output, and fails the test unless it exits 0.
+fn run_node(chromium: &Path, script: &str, args: &[&std::ffi::OsStr]) {
     let mut child = Command::new("node")
-        .arg(&script)
-        .arg(&output)
+        .arg(repo().join("tests/browser").join(script))
+        .args(args)
         .current_dir(repo().join("tests/browser"))
-        .env("KNEAD_CHROMIUM", &chromium)
+        .env("KNEAD_CHROMIUM", chromium)
         .env("KNEAD_SCREENSHOT_DIR", screenshot_dir())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -157,4 +157,29 @@ fn headless_chromium_checks() {
         failures.join("\n"),
         screenshot_dir().display()
     );
+}
+
+#[test]
+fn headless_chromium_checks() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let site = TestSite::bundled();
+    site.build(&["--base-url", "http://127.0.0.1/massage/"])
+        .assert_ok();
+    run_node(&chromium, "run.mjs", &[site.path("output").as_os_str()]);
+}
+
+/// `knead serve` with a page open: a save reloads it, a broken page shows
+/// the error overlay, and the fix clears it.
+#[test]
+fn open_page_reloads_and_shows_errors_in_a_real_browser() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let site = TestSite::bundled();
+    let server = Server::start(&site, &[]);
+    let url = format!("http://127.0.0.1:{}/types/swedish/", server.port);
+    let page = site.path("content/types/swedish.md");
+    run_node(&chromium, "reload.mjs", &[url.as_ref(), page.as_os_str()]);
 }

@@ -14,9 +14,9 @@ const STARTUP: Duration = Duration::from_secs(20);
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A running `knead serve`, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     /// stdout lines up to and including the serving line.
     stdout: Vec<String>,
     /// stdout lines after the serving line, as they come.
@@ -27,7 +27,7 @@ struct Server {
 impl Server {
     /// Starts `knead serve --root <site>` plus `args` (with `--port 0` unless
     /// they give a port) and waits for its serving line.
-    fn start(site: &TestSite, args: &[&str]) -> Server {
+    pub(crate) fn start(site: &TestSite, args: &[&str]) -> Server {
         let mut command = Command::new(assert_cmd::cargo::cargo_bin("knead"));
         command
             .args(["serve", "--root"])
