@@ -19,10 +19,10 @@ use crate::discover::{CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR, is_ign
 use crate::{BuildOptions, BuildSummary, build};
 
 /// Events for one path closer together than this make one change.
-const DEBOUNCE: Duration = Duration::from_millis(50);
+const DEBOUNCE: Duration = Duration::from_millis(30);
 /// The debouncer hands over a burst's paths in several batches as each goes
 /// quiet; batches closer together than this make one change...
-const SETTLE: Duration = Duration::from_millis(60);
+const SETTLE: Duration = Duration::from_millis(30);
 /// ...unless they keep coming for this long.
 const MAX_SETTLE: Duration = Duration::from_secs(1);
 /// The folders under the site root that a build reads, watched recursively.
