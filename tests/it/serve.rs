@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::harness::TestSite;
+use crate::harness::{TestSite, page};
 
 const STARTUP: Duration = Duration::from_secs(20);
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -367,10 +367,6 @@ impl EventStream {
         }
         std::mem::take(&mut self.received)
     }
-}
-
-fn page(front_matter: &str, body: &str) -> String {
-    crate::harness::page(front_matter, body)
 }
 
 #[test]
