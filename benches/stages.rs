@@ -242,7 +242,7 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
         )
     });
     group.bench_function("search_index", |b| {
-        b.iter(|| search::search_index(black_box(&f.site)))
+        b.iter(|| search::SearchIndex::new(black_box(&f.site)).map(|s| s.file()))
     });
     group.finish();
 }
@@ -420,7 +420,7 @@ impl Fixture {
         };
         let renderer = render_site(&site, page_contents(&site), &input, &mut diagnostics);
         let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-        generated.extend(search::search_index(&site));
+        generated.extend(search::SearchIndex::new(&site).map(|s| s.file()));
         assert_clean("render_site", diagnostics);
 
         let words: usize = site.pages.iter().map(|p| p.rendered.word_count).sum();

@@ -13,6 +13,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod front_matter;
+pub mod incremental;
 pub mod links;
 pub mod live_reload;
 pub mod markdown;
@@ -37,9 +38,11 @@ use rayon::prelude::*;
 use config::{BaseUrl, CONFIG_FILE, Config, parse_config};
 use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
-use links::{LinkIndex, PageLinks, PageLinksFound};
+use incremental::Built;
+use links::{AnchorCheck, LinkIndex, PageLinks, PageLinksFound};
 use output::{OutputPlan, Written, check_output_dir, write_output};
-use site::{Site, SiteOptions, load_site};
+use search::SearchIndex;
+use site::{PageId, Site, SiteOptions, load_site};
 use stamp::Stamp;
 use templates::{PageRenderer, RenderedFile, TemplateInput, render_site};
 
@@ -75,11 +78,20 @@ pub struct BuildSummary {
     /// Nothing had changed since the build that wrote the output, so nothing
     /// was rendered or written.
     pub up_to_date: bool,
+    /// An incremental rebuild (see `incremental`): how many output files it
+    /// replaced. `None` for a full build.
+    pub updated_files: Option<usize>,
 }
 
 /// One build: reads the site under `options.root` and replaces the output folder
 /// with the result, or changes nothing and returns every problem found.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
+    build_keeping(options).map(|(summary, _)| summary)
+}
+
+/// `build`, which also hands back what it built when the build rendered and
+/// wrote the site without a single warning, for `incremental` to patch.
+fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>), Error> {
     let started = Instant::now();
     let base_url = parse_base_url_flag(options.base_url.as_deref())?;
     let output_dir = options.output_dir();
@@ -90,7 +102,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     let digest = stamp::input_digest(options, &sources);
     if diagnostics.is_empty() {
         if let Some(summary) = unchanged_output(&output_dir, &digest, started) {
-            return Ok(summary);
+            return Ok((summary, None));
         }
     }
     let Sources {
@@ -109,7 +121,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         &mut diagnostics,
     );
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
-    render_and_link(&mut site, &static_paths, &mut diagnostics);
+    let graph = render_and_link(&mut site, &static_paths, &mut diagnostics);
     let input = TemplateInput {
         templates: &templates,
         static_files: static_paths,
@@ -117,7 +129,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     let contents = take_contents(&mut site);
     let renderer = render_site(&site, contents, &input, &mut diagnostics);
     let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-    generated.extend(search::search_index(&site));
+    let search = SearchIndex::new(&site);
+    generated.extend(search.as_ref().map(SearchIndex::file));
     let copied = CopiedFiles {
         root: &options.root,
         static_files: &static_files,
@@ -127,11 +140,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         return Err(Error::build(diagnostics));
     }
     let summary = summarize(&site, &plan, output_dir, started, diagnostics);
-    let written = write_site(&plan, renderer, digest, summary)?;
-    Ok(BuildSummary {
+    let (written, renderer) = write_site(&plan, renderer, digest, summary)?;
+    let summary = BuildSummary {
         elapsed: started.elapsed(),
         ..written
-    })
+    };
+    let built = summary.warnings.is_empty().then(|| Built {
+        site,
+        renderer,
+        graph,
+        search,
+        static_files,
+        output_dir: summary.output_dir.clone(),
+        files: summary.files,
+    });
+    Ok((summary, built))
 }
 
 /// Writes the planned output, rendering the queued pages, and stamps it with
@@ -142,7 +165,7 @@ fn write_site(
     renderer: PageRenderer,
     digest: String,
     summary: BuildSummary,
-) -> Result<BuildSummary, Error> {
+) -> Result<(BuildSummary, PageRenderer), Error> {
     // A build with warnings is never skipped, so that they are shown again.
     let stamp = summary.warnings.is_empty().then(|| Stamp {
         digest,
@@ -152,7 +175,7 @@ fn write_site(
         files: Vec::new(),
     });
     match write_output(&summary.output_dir, plan, &renderer, stamp)? {
-        Written::Done => Ok(summary),
+        Written::Done => Ok((summary, renderer)),
         Written::RenderFailed => Err(Error::build(
             summary
                 .warnings
@@ -195,6 +218,7 @@ fn unchanged_output(output_dir: &Path, digest: &str, started: Instant) -> Option
         elapsed: started.elapsed(),
         warnings: Vec::new(),
         up_to_date: true,
+        updated_files: None,
     })
 }
 
@@ -217,28 +241,50 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
     parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::build)
 }
 
+/// What every page's links led to, kept per page so that an edit can
+/// replace one page's share.
+#[derive(Debug, Default)]
+pub struct LinkGraph {
+    /// Per page: the pages its Markdown links to.
+    pub targets: Vec<Vec<PageId>>,
+    /// Per page: the heading ids its Markdown links expect.
+    pub anchors: Vec<Vec<AnchorCheck>>,
+    /// The heading ids that `related:` entries expect.
+    pub related_anchors: Vec<AnchorCheck>,
+}
+
+impl LinkGraph {
+    pub fn anchor_checks(&self) -> impl Iterator<Item = &AnchorCheck> {
+        self.anchors.iter().flatten().chain(&self.related_anchors)
+    }
+}
+
 /// Renders every page's Markdown with its links resolved against the whole
 /// site; then, with every page's headings known, checks anchors and fills in
 /// backlinks and related pages.
-pub fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
+pub fn render_and_link(
+    site: &mut Site,
+    static_files: &[&Path],
+    diagnostics: &mut Diagnostics,
+) -> LinkGraph {
     let index = LinkIndex::new(site, static_files);
     let mut rendered = Vec::with_capacity(site.pages.len());
-    let mut targets = Vec::with_capacity(site.pages.len());
-    let mut anchors = Vec::new();
+    let mut graph = LinkGraph::default();
     for (page_rendered, found) in render_pages(site, &index) {
         rendered.push(page_rendered);
-        anchors.extend(found.anchors);
         diagnostics.extend(found.diagnostics);
-        targets.push(found.targets);
+        graph.targets.push(found.targets);
+        graph.anchors.push(found.anchors);
     }
-    let explicit = links::explicit_related(&index, &mut anchors, diagnostics);
+    let explicit = links::explicit_related(&index, &mut graph.related_anchors, diagnostics);
     for (page, rendered) in site.pages.iter_mut().zip(rendered) {
         page.rendered = rendered;
         page.release_body();
     }
-    links::check_anchors(site, &anchors, diagnostics);
-    links::fill_backlinks(site, &targets);
+    links::check_anchors(site, graph.anchor_checks(), diagnostics);
+    links::fill_backlinks(site, &graph.targets);
     related::fill_related(site, explicit);
+    graph
 }
 
 /// Every page's Markdown, rendered in parallel, with what its links found, in
@@ -247,20 +293,26 @@ pub fn render_pages(
     site: &Site,
     index: &LinkIndex<'_>,
 ) -> Vec<(markdown::Rendered, PageLinksFound)> {
-    let options = site.config.markdown;
-    site.pages
-        .par_iter()
-        .enumerate()
-        .map(|(id, page)| {
-            let mut links = PageLinks::new(index, id);
-            let mut rendered = markdown::render_markdown(page.body(), &options, &mut links);
-            if !site.config.search {
-                // Only the search index reads the plain text; free it early.
-                rendered.text = String::new();
-            }
-            (rendered, links.found)
-        })
+    (0..site.pages.len())
+        .into_par_iter()
+        .map(|id| render_page(site, index, id))
         .collect()
+}
+
+/// One page's Markdown, with what its links found.
+pub fn render_page(
+    site: &Site,
+    index: &LinkIndex<'_>,
+    id: PageId,
+) -> (markdown::Rendered, PageLinksFound) {
+    let mut links = PageLinks::new(index, id);
+    let options = site.config.markdown;
+    let mut rendered = markdown::render_markdown(site.page(id).body(), &options, &mut links);
+    if !site.config.search {
+        // Only the search index reads the plain text; free it early.
+        rendered.text = String::new();
+    }
+    (rendered, links.found)
 }
 
 /// Pages rendered from templates, generated files (alias redirects, the
@@ -327,5 +379,6 @@ fn summarize(
         elapsed: started.elapsed(),
         warnings: diagnostics.into_sorted(),
         up_to_date: false,
+        updated_files: None,
     }
 }

@@ -607,14 +607,18 @@ impl LinkResolver for PageLinks<'_> {
 }
 
 /// Checks every expected heading id against the rendered pages.
-pub fn check_anchors(site: &Site, checks: &[AnchorCheck], diagnostics: &mut Diagnostics) {
-    let ids: Vec<HashSet<&str>> = site
-        .pages
-        .iter()
-        .map(|p| p.rendered.anchors.iter().map(String::as_str).collect())
-        .collect();
+pub fn check_anchors<'c>(
+    site: &Site,
+    checks: impl IntoIterator<Item = &'c AnchorCheck>,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut ids: HashMap<PageId, HashSet<&str>> = HashMap::new();
     for check in checks {
-        if ids[check.target].contains(check.anchor.as_str()) {
+        let target_ids = ids.entry(check.target).or_insert_with(|| {
+            let anchors = &site.page(check.target).rendered.anchors;
+            anchors.iter().map(String::as_str).collect()
+        });
+        if target_ids.contains(check.anchor.as_str()) {
             continue;
         }
         let page = site.page(check.target);

@@ -162,6 +162,7 @@ mod tests {
             elapsed: Duration::ZERO,
             warnings: Vec::new(),
             up_to_date,
+            updated_files: None,
         })
     }
 

@@ -119,10 +119,13 @@ fn print_summary(summary: &BuildSummary) {
     for warning in &summary.warnings {
         eprintln!("{warning}");
     }
-    let unchanged = if summary.up_to_date {
-        " (nothing changed)"
-    } else {
-        ""
+    let unchanged = match summary.updated_files {
+        _ if summary.up_to_date => " (nothing changed)".to_string(),
+        Some(files) => format!(
+            " (incremental: {files} {} updated)",
+            plural(files, "file", "files")
+        ),
+        None => String::new(),
     };
     println!(
         "built {} {}, {} {}, {} {} in {} ms into {}{unchanged}",

@@ -271,6 +271,48 @@ pub fn write_output(
     result
 }
 
+/// Replaces single files of an output folder that a build wrote, for an
+/// edit whose effect on the output is known: each file whose bytes differ is
+/// written beside its old self and renamed over it, so no reader (the dev
+/// server) ever sees half a file. The marker loses its stamp first, since the
+/// folder no longer is what a full build of the stamped inputs wrote. Returns
+/// how many files changed.
+pub fn update_output(output_dir: &Path, files: &[(&Path, &str)]) -> Result<usize, Diagnostic> {
+    let marker = output_dir.join(MARKER_FILE);
+    if !marker.is_file() {
+        return Err(Diagnostic::error(
+            output_dir,
+            "the output folder is not one knead wrote",
+        ));
+    }
+    replace_file(&marker, MARKER_TEXT.as_bytes())?;
+    let changed: Vec<bool> = files
+        .par_iter()
+        .map(|&(rel_path, text)| {
+            let target = output_dir.join(safe_relative(rel_path)?);
+            if same_bytes(&target, text.as_bytes()) {
+                return Ok(false);
+            }
+            replace_file(&target, text.as_bytes()).map(|()| true)
+        })
+        .collect::<Result<_, Diagnostic>>()?;
+    Ok(changed.into_iter().filter(|&c| c).count())
+}
+
+/// Writes `path` through a temporary file beside it and a rename.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.knead-{}", std::process::id()));
+    write_file(&temporary, bytes)?;
+    fs::rename(&temporary, path).map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        Diagnostic::io(path, "replace the file", &e)
+    })
+}
+
 /// Written last, so a staging folder with a marker is a complete one.
 fn write_marker(staging: &Path, stamp: Option<Stamp>) -> Result<(), Diagnostic> {
     let marker = match stamp {

@@ -9,19 +9,13 @@ use serde::Serialize;
 
 use crate::config::CONFIG_FILE;
 use crate::markdown::TocItem;
-use crate::site::Site;
+use crate::site::{PageId, Site};
 use crate::templates::RenderedFile;
 
 pub const SEARCH_INDEX_FILE: &str = "search-index.json";
 
 /// Bumped when a field changes meaning, so themes can tell.
 const FORMAT_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct SearchIndex<'a> {
-    version: u32,
-    pages: Vec<SearchEntry<'a>>,
-}
 
 #[derive(Serialize)]
 struct SearchEntry<'a> {
@@ -32,33 +26,51 @@ struct SearchEntry<'a> {
     body: &'a str,
 }
 
-/// The index file, or `None` when search is off.
-pub fn search_index(site: &Site) -> Option<RenderedFile> {
-    if !site.config.search {
-        return None;
-    }
-    let pages = site
-        .pages
-        .iter()
-        .map(|page| SearchEntry {
-            title: &page.meta.title,
-            url: site.config.base_url.url(&page.url),
-            description: page.meta.description.as_deref().unwrap_or(""),
-            headings: heading_titles(&page.rendered.toc),
-            body: &page.rendered.text,
+/// The index as one JSON object per page, in page order, so that an edit of
+/// one page re-encodes one entry.
+pub struct SearchIndex {
+    entries: Vec<String>,
+}
+
+impl SearchIndex {
+    /// The index, or `None` when search is off.
+    pub fn new(site: &Site) -> Option<SearchIndex> {
+        site.config.search.then(|| SearchIndex {
+            entries: (0..site.pages.len()).map(|id| entry(site, id)).collect(),
         })
-        .collect();
-    let index = SearchIndex {
-        version: FORMAT_VERSION,
-        pages,
+    }
+
+    /// Re-encodes page `id`'s entry from its current rendering.
+    pub fn update(&mut self, site: &Site, id: PageId) {
+        self.entries[id] = entry(site, id);
+    }
+
+    /// The file: `{"version":1,"pages":[...]}`.
+    pub fn file(&self) -> RenderedFile {
+        let length = self.entries.iter().map(|e| e.len() + 1).sum::<usize>() + 32;
+        let mut text = String::with_capacity(length);
+        text.push_str(&format!("{{\"version\":{FORMAT_VERSION},\"pages\":["));
+        text.push_str(&self.entries.join(","));
+        text.push_str("]}");
+        RenderedFile {
+            rel_path: PathBuf::from(SEARCH_INDEX_FILE),
+            source: PathBuf::from(CONFIG_FILE),
+            text,
+        }
+    }
+}
+
+fn entry(site: &Site, id: PageId) -> String {
+    let page = site.page(id);
+    let entry = SearchEntry {
+        title: &page.meta.title,
+        url: site.config.base_url.url(&page.url),
+        description: page.meta.description.as_deref().unwrap_or(""),
+        headings: heading_titles(&page.rendered.toc),
+        body: &page.rendered.text,
     };
-    // Serializing plain strings and numbers cannot fail.
-    let text = serde_json::to_string(&index).unwrap_or_default();
-    Some(RenderedFile {
-        rel_path: PathBuf::from(SEARCH_INDEX_FILE),
-        source: PathBuf::from(CONFIG_FILE),
-        text,
-    })
+    // Serializing plain strings cannot fail.
+    serde_json::to_string(&entry).unwrap_or_default()
 }
 
 /// Every heading's title, in document order, whatever its level.

@@ -27,9 +27,10 @@ use percent_encoding::percent_decode_str;
 use tokio::net::TcpListener;
 
 use crate::diagnostic::Error;
+use crate::incremental::Session;
 use crate::live_reload::{EVENTS_PATH, LiveReload, inject_script};
 use crate::watch::{SiteWatcher, report_outcome};
-use crate::{BuildOptions, BuildSummary, build};
+use crate::{BuildOptions, BuildSummary};
 
 /// How many ports are tried, from the one asked for, when it is busy.
 const PORT_ATTEMPTS: u16 = 10;
@@ -78,7 +79,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), Error> {
     };
     let output_dir = build_options.output_dir();
     let watcher = SiteWatcher::new(&build_options.root, &output_dir)?;
-    let first_error = first_build(&build_options, options.report_build)?;
+    let mut session = Session::new(build_options.clone());
+    let first_error = first_build(&mut session, options.report_build)?;
     println!("serving {} at {url} (Ctrl+C to stop)", output_dir.display());
     if options.open {
         open_browser(&url);
@@ -88,7 +90,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Error> {
         loopback_only: options.bind.is_loopback(),
         live_reload: LiveReload::new(first_error),
     });
-    spawn_rebuilds(watcher, build_options, state.clone(), options.report_build);
+    spawn_rebuilds(watcher, session, state.clone(), options.report_build);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,10 +101,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), Error> {
 /// The first build: its error text when the site has problems (served
 /// anyway, with the error shown in every page); a usage error stops `serve`.
 fn first_build(
-    options: &BuildOptions,
+    session: &mut Session,
     report_build: fn(&BuildSummary),
 ) -> Result<Option<String>, Error> {
-    match build(options) {
+    match session.rebuild(&[]) {
         Ok(summary) => {
             report_build(&summary);
             Ok(None)
@@ -119,13 +121,13 @@ fn first_build(
 /// in the terminal and to open pages.
 fn spawn_rebuilds(
     watcher: SiteWatcher,
-    options: BuildOptions,
+    mut session: Session,
     state: Arc<ServeState>,
     report_build: fn(&BuildSummary),
 ) {
     std::thread::spawn(move || {
         watcher.run(|changed| {
-            let result = build(&options);
+            let result = session.rebuild(changed);
             report_outcome(&result, report_build);
             state.live_reload.build_finished(&result, changed);
         });

@@ -3,9 +3,10 @@
 //! `date` filter, and turning Tera errors into diagnostics at the template's file
 //! and line. Templates are parsed once per build. It does not write files.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -27,13 +28,15 @@ const READING_SPEED: usize = 200;
 struct Templates {
     tera: Tera,
     files: BTreeMap<String, PathBuf>,
+    /// What the registered functions read.
+    lookup: Arc<Lookup>,
 }
 
 /// Parses every template once, with knead's functions and filters registered
 /// first (Tera 2 checks names at parse time). A syntax error names the file and line.
 fn load_templates(
     files: &BTreeMap<String, TemplateFile>,
-    lookup: Lookup,
+    lookup: &Arc<Lookup>,
 ) -> Result<Templates, Diagnostic> {
     let paths: BTreeMap<String, PathBuf> = files
         .iter()
@@ -43,13 +46,13 @@ fn load_templates(
     tera.autoescape_on([".html", ".htm", ".xml"]);
     tera.register_filter("date", date_filter);
     tera.register_filter("json", json_filter);
-    let lookup = Arc::new(lookup);
-    let for_url = Arc::clone(&lookup);
+    let for_url = Arc::clone(lookup);
     tera.register_function("get_url", move |kwargs: Kwargs, _: &State| {
         get_url(&for_url, &kwargs)
     });
+    let for_page = Arc::clone(lookup);
     tera.register_function("get_page", move |kwargs: Kwargs, _: &State| {
-        get_page(&lookup, &kwargs)
+        get_page(&for_page, &kwargs)
     });
     tera.add_raw_templates(
         files
@@ -57,7 +60,11 @@ fn load_templates(
             .map(|(name, file)| (name.as_str(), file.text.as_str())),
     )
     .map_err(|err| tera_diagnostic(&err, &paths))?;
-    Ok(Templates { tera, files: paths })
+    Ok(Templates {
+        tera,
+        files: paths,
+        lookup: Arc::clone(lookup),
+    })
 }
 
 /// One rendered output file: its path relative to the output folder, and text.
@@ -91,8 +98,8 @@ pub fn render_site(
     diagnostics: &mut Diagnostics,
 ) -> PageRenderer {
     let values = ContextValues::new(site, contents);
-    let lookup = Lookup::new(site, &values, &input.static_files);
-    let templates = match load_templates(input.templates, lookup) {
+    let lookup = Arc::new(Lookup::new(site, &values, &input.static_files));
+    let templates = match load_templates(input.templates, &lookup) {
         Ok(templates) => templates,
         Err(diagnostic) => {
             diagnostics.push(diagnostic);
@@ -100,29 +107,28 @@ pub fn render_site(
         }
     };
     let check = !diagnostics.has_errors();
-    let mut queue = PageRenderer::new(templates, site.pages.len() + 1);
+    let mut queue = PageRenderer::new(templates, values, site.pages.len() + 1);
     for (id, page) in site.pages.iter().enumerate() {
         let template = template_for(site, id);
         if check && !queue.has_template(&template) {
             diagnostics.push(missing_template(page, &template));
             continue;
         }
-        let mut context = Context::new();
-        context.insert_value("site", values.site.clone());
-        let key = if page.is_section() { "section" } else { "page" };
-        context.insert_value(key, values.pages[id].clone());
+        let subject = if page.is_section() {
+            Subject::Section(id)
+        } else {
+            Subject::Page(id)
+        };
         queue.push(
             template,
-            context,
+            subject,
             url_to_file(&page.url),
             page.display_path(),
         );
     }
-    queue_taxonomies(site, &values, &mut queue, check, diagnostics);
+    queue_taxonomies(site, &mut queue, check, diagnostics);
     if queue.has_template("404.html") {
-        let mut context = Context::new();
-        context.insert_value("site", values.site.clone());
-        queue.push_404(context);
+        queue.push_404();
     }
     queue
 }
@@ -130,7 +136,6 @@ pub fn render_site(
 /// `/<taxonomy>/` with taxonomy.html and `/<taxonomy>/<term>/` with term.html.
 fn queue_taxonomies(
     site: &Site,
-    values: &ContextValues,
     queue: &mut PageRenderer,
     check: bool,
     diagnostics: &mut Diagnostics,
@@ -157,24 +162,18 @@ fn queue_taxonomies(
         );
         return;
     }
-    for (taxonomy, (taxonomy_value, term_values)) in site.taxonomies.iter().zip(&values.taxonomies)
-    {
-        let mut context = Context::new();
-        context.insert_value("site", values.site.clone());
-        context.insert_value("taxonomy", taxonomy_value.clone());
-        let source = PathBuf::from(CONFIG_FILE);
+    let source = PathBuf::from(CONFIG_FILE);
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         queue.push(
             "taxonomy.html".into(),
-            context.clone(),
+            Subject::Taxonomy(t),
             url_to_file(&taxonomy.site_path()),
             source.clone(),
         );
-        for (term, term_value) in taxonomy.terms.iter().zip(term_values) {
-            let mut context = context.clone();
-            context.insert_value("term", term_value.clone());
+        for (i, term) in taxonomy.terms.iter().enumerate() {
             queue.push(
                 "term.html".into(),
-                context,
+                Subject::Term(t, i),
                 url_to_file(&taxonomy.term_path(term)),
                 source.clone(),
             );
@@ -191,27 +190,53 @@ impl RenderText for PageRenderer {
 /// The queued template renders of a build. Each is rendered when the output
 /// stage asks for it; template errors are gathered as they happen, and the
 /// same error hit by many pages is kept once, with the pages that hit it.
+///
+/// It keeps every context value, so that after an edit that changed only
+/// page bodies it can bring the values up to date and tell which files to
+/// render again (`apply_edits`).
 #[derive(Default)]
 pub struct PageRenderer {
     templates: Option<Templates>,
+    values: ContextValues,
     jobs: Vec<RenderJob>,
     /// Each distinct error → the jobs that hit it.
     failures: Mutex<BTreeMap<Diagnostic, Vec<usize>>>,
+    /// Job → the content paths its last render read with `get_page`.
+    reads: Mutex<BTreeMap<usize, Vec<String>>>,
 }
 
 struct RenderJob {
     template: String,
-    context: Context,
+    subject: Subject,
     rel_path: PathBuf,
     source: PathBuf,
 }
 
+/// What a queued file shows, which decides its context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Page(PageId),
+    Section(PageId),
+    Taxonomy(usize),
+    /// Taxonomy, term.
+    Term(usize, usize),
+    NotFound,
+}
+
+thread_local! {
+    /// The content paths `get_page` returned during the render running on
+    /// this thread (Tera calls functions on the rendering thread).
+    static PAGES_READ: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
 impl PageRenderer {
-    fn new(templates: Templates, capacity: usize) -> Self {
+    fn new(templates: Templates, values: ContextValues, capacity: usize) -> Self {
         PageRenderer {
             templates: Some(templates),
+            values,
             jobs: Vec::with_capacity(capacity),
             failures: Mutex::default(),
+            reads: Mutex::default(),
         }
     }
 
@@ -221,16 +246,16 @@ impl PageRenderer {
             .is_some_and(|t| t.tera.contains_template(name))
     }
 
-    fn push(&mut self, template: String, context: Context, rel_path: PathBuf, source: PathBuf) {
+    fn push(&mut self, template: String, subject: Subject, rel_path: PathBuf, source: PathBuf) {
         self.jobs.push(RenderJob {
             template,
-            context,
+            subject,
             rel_path,
             source,
         });
     }
 
-    fn push_404(&mut self, context: Context) {
+    fn push_404(&mut self) {
         let source = self
             .templates
             .as_ref()
@@ -238,7 +263,7 @@ impl PageRenderer {
             .unwrap_or_default();
         self.push(
             "404.html".into(),
-            context,
+            Subject::NotFound,
             PathBuf::from("404.html"),
             source,
         );
@@ -252,21 +277,69 @@ impl PageRenderer {
             .map(|(job, j)| (job, j.rel_path.as_path(), j.source.as_path()))
     }
 
+    /// Where a queued file goes in the output.
+    pub fn rel_path(&self, job: usize) -> Option<&Path> {
+        self.jobs.get(job).map(|j| j.rel_path.as_path())
+    }
+
     /// Renders one queued file; `None` when its template failed, which is
     /// recorded for `into_diagnostics`.
     pub fn render(&self, job: usize) -> Option<String> {
         let templates = self.templates.as_ref()?;
         let queued = self.jobs.get(job)?;
-        match templates.tera.render(&queued.template, &queued.context) {
+        let context = self.values.context(queued.subject);
+        PAGES_READ.with_borrow_mut(Vec::clear);
+        let result = templates.tera.render(&queued.template, &context);
+        self.record_reads(job, PAGES_READ.take());
+        match result {
             Ok(text) => Some(text),
             Err(err) => {
                 let diagnostic = tera_diagnostic(&err, &templates.files);
                 // A poisoned lock still holds every failure recorded before.
-                let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+                let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
                 failures.entry(diagnostic).or_default().push(job);
                 None
             }
         }
+    }
+
+    fn record_reads(&self, job: usize, mut paths: Vec<String>) {
+        let mut reads = self.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        if paths.is_empty() {
+            reads.remove(&job);
+        } else {
+            paths.sort_unstable();
+            paths.dedup();
+            reads.insert(job, paths);
+        }
+    }
+
+    /// Brings the context values up to date after `edits` (the site already
+    /// holds the edited pages' new rendering and backlinks) and returns the
+    /// jobs whose context changed or whose last render read a changed page
+    /// with `get_page`: exactly the files that may now render differently.
+    pub fn apply_edits(&mut self, site: &Site, edits: PageEdits) -> Vec<usize> {
+        let changed = self.values.apply_edits(site, edits);
+        if let Some(templates) = &self.templates {
+            templates.lookup.refresh(site, &self.values, &changed.pages);
+        }
+        let paths: HashSet<String> = changed
+            .pages
+            .iter()
+            .map(|&id| slash_path(&site.page(id).rel_path))
+            .collect();
+        let reads = self.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        let readers = reads
+            .iter()
+            .filter(|(_, read)| read.iter().any(|path| paths.contains(path)))
+            .map(|(&job, _)| job);
+        let mut jobs: BTreeSet<usize> = readers.collect();
+        for (job, queued) in self.jobs.iter().enumerate() {
+            if changed.affects(queued.subject) {
+                jobs.insert(job);
+            }
+        }
+        jobs.into_iter().collect()
     }
 
     /// The template errors met while rendering, one per distinct error.
@@ -274,7 +347,7 @@ impl PageRenderer {
         let failures = self
             .failures
             .into_inner()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(PoisonError::into_inner);
         failures
             .into_iter()
             .map(|(diagnostic, mut jobs)| {
@@ -287,6 +360,34 @@ impl PageRenderer {
                 with_pages(diagnostic, &pages)
             })
             .collect()
+    }
+}
+
+/// Pages whose template values must be rebuilt after an edit that changed
+/// page bodies only (no front matter, no page added or removed).
+#[derive(Debug, Default)]
+pub struct PageEdits {
+    /// Re-rendered pages and their new HTML.
+    pub contents: Vec<(PageId, String)>,
+    /// Pages whose backlinks changed.
+    pub backlinks: Vec<PageId>,
+}
+
+/// Which values `ContextValues::apply_edits` replaced.
+struct ChangedValues {
+    pages: BTreeSet<PageId>,
+    taxonomies: BTreeSet<usize>,
+}
+
+impl ChangedValues {
+    /// A term page's context holds its taxonomy's value, which holds every
+    /// term of it, so a change to one term changes them all.
+    fn affects(&self, subject: Subject) -> bool {
+        match subject {
+            Subject::Page(id) | Subject::Section(id) => self.pages.contains(&id),
+            Subject::Taxonomy(t) | Subject::Term(t, _) => self.taxonomies.contains(&t),
+            Subject::NotFound => false,
+        }
     }
 }
 
@@ -495,6 +596,16 @@ struct ContextValues {
     taxonomies: Vec<(Value, Vec<Value>)>,
 }
 
+impl Default for ContextValues {
+    fn default() -> Self {
+        ContextValues {
+            site: Value::none(),
+            pages: Vec::new(),
+            taxonomies: Vec::new(),
+        }
+    }
+}
+
 impl ContextValues {
     /// `contents` is every page's HTML, in page order; each is dropped as soon
     /// as its context value holds a copy, so the site's HTML is not in memory
@@ -505,16 +616,10 @@ impl ContextValues {
             .enumerate()
             .map(|(id, content)| page_value(site, id, &content))
             .collect();
-        for (id, page) in site
-            .pages
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_section())
-        {
-            let list: Vec<Value> = page.pages.iter().map(|&p| pages[p].clone()).collect();
-            let subsections = Value::from_serializable(&link_items(site, &page.subsections));
-            let value = with_field(pages[id].clone(), "pages", Value::from(list));
-            pages[id] = with_field(value, "subsections", subsections);
+        for (id, page) in site.pages.iter().enumerate() {
+            if page.is_section() {
+                pages[id] = section_lists(site, id, pages[id].clone(), &pages);
+            }
         }
         let taxonomies: Vec<(Value, Vec<Value>)> = site
             .taxonomies
@@ -522,11 +627,99 @@ impl ContextValues {
             .map(|taxonomy| taxonomy_values(site, taxonomy, &pages))
             .collect();
         ContextValues {
-            site: site_value(site, &taxonomies),
+            site: site_value(site),
             pages,
             taxonomies,
         }
     }
+
+    fn context(&self, subject: Subject) -> Context {
+        let mut context = Context::new();
+        context.insert_value("site", self.site.clone());
+        match subject {
+            Subject::Page(id) => context.insert_value("page", self.pages[id].clone()),
+            Subject::Section(id) => context.insert_value("section", self.pages[id].clone()),
+            Subject::Taxonomy(t) => context.insert_value("taxonomy", self.taxonomies[t].0.clone()),
+            Subject::Term(t, i) => {
+                context.insert_value("taxonomy", self.taxonomies[t].0.clone());
+                context.insert_value("term", self.taxonomies[t].1[i].clone());
+            }
+            Subject::NotFound => {}
+        }
+        context
+    }
+
+    /// Rebuilds the values that hold an edited page: its own, its section's
+    /// list, its terms and their taxonomies. `site` is no such value: its
+    /// lists show titles and URLs, which a body edit leaves as they were.
+    fn apply_edits(&mut self, site: &Site, edits: PageEdits) -> ChangedValues {
+        let mut changed = ChangedValues {
+            pages: BTreeSet::new(),
+            taxonomies: BTreeSet::new(),
+        };
+        for (id, content) in edits.contents {
+            self.pages[id] = page_value(site, id, &content);
+            if site.page(id).is_section() {
+                self.pages[id] = section_lists(site, id, self.pages[id].clone(), &self.pages);
+            }
+            changed.pages.insert(id);
+        }
+        for id in edits.backlinks {
+            let backlinks = Value::from_serializable(&link_items(site, &site.page(id).backlinks));
+            self.pages[id] = with_field(self.pages[id].clone(), "backlinks", backlinks);
+            changed.pages.insert(id);
+        }
+        let listing: BTreeSet<PageId> = changed
+            .pages
+            .iter()
+            .filter(|&&id| !site.page(id).is_section())
+            .filter_map(|&id| site.page(id).parent)
+            .collect();
+        for section in listing {
+            let list = page_list(&site.page(section).pages, &self.pages);
+            self.pages[section] = with_field(self.pages[section].clone(), "pages", list);
+            changed.pages.insert(section);
+        }
+        let terms: BTreeSet<(usize, usize)> = changed
+            .pages
+            .iter()
+            .flat_map(|&id| &site.page(id).terms)
+            .map(|term| (term.taxonomy, term.term))
+            .collect();
+        for (t, i) in terms {
+            let ids = &site.taxonomies[t].terms[i].pages;
+            let (_, term_values) = &mut self.taxonomies[t];
+            term_values[i] =
+                with_field(term_values[i].clone(), "pages", page_list(ids, &self.pages));
+            changed.taxonomies.insert(t);
+        }
+        for &t in &changed.taxonomies {
+            let (taxonomy_value, term_values) = &mut self.taxonomies[t];
+            *taxonomy_value = with_field(
+                taxonomy_value.clone(),
+                "terms",
+                Value::from(term_values.clone()),
+            );
+        }
+        changed
+    }
+}
+
+fn page_list(ids: &[PageId], pages: &[Value]) -> Value {
+    Value::from(
+        ids.iter()
+            .map(|&p| pages[p].clone())
+            .collect::<Vec<Value>>(),
+    )
+}
+
+/// A section's value: its page value plus its `pages` (their full values)
+/// and `subsections`.
+fn section_lists(site: &Site, id: PageId, value: Value, pages: &[Value]) -> Value {
+    let section = site.page(id);
+    let subsections = Value::from_serializable(&link_items(site, &section.subsections));
+    let value = with_field(value, "pages", page_list(&section.pages, pages));
+    with_field(value, "subsections", subsections)
 }
 
 #[derive(Serialize)]
@@ -546,8 +739,7 @@ fn taxonomy_values(site: &Site, taxonomy: &TaxonomyTerms, pages: &[Value]) -> (V
         .enumerate()
         .map(|(i, term)| {
             let item = Value::from_serializable(&term_item(base, taxonomy, i));
-            let list: Vec<Value> = term.pages.iter().map(|&p| pages[p].clone()).collect();
-            with_field(item, "pages", Value::from(list))
+            with_field(item, "pages", page_list(&term.pages, pages))
         })
         .collect();
     let value = with_field(
@@ -651,7 +843,17 @@ struct SectionItem<'a> {
     pages: Vec<LinkItem<'a>>,
 }
 
-fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
+/// A term in `site.taxonomies`: its pages as `{title, url, ...}` items, not
+/// full page values, so that the `site` value every template gets does not
+/// change when a page's body does.
+#[derive(Serialize)]
+struct SiteTerm<'a> {
+    #[serde(flatten)]
+    term: TermItem<'a>,
+    pages: Vec<LinkItem<'a>>,
+}
+
+fn site_value(site: &Site) -> Value {
     let config = &site.config;
     let context = SiteContext {
         title: &config.title,
@@ -678,8 +880,18 @@ fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
     let terms: tera::Map = site
         .taxonomies
         .iter()
-        .zip(taxonomies)
-        .map(|(taxonomy, (_, terms))| (taxonomy.name.clone().into(), Value::from(terms.clone())))
+        .map(|taxonomy| {
+            let terms: Vec<SiteTerm> = (0..taxonomy.terms.len())
+                .map(|i| SiteTerm {
+                    term: term_item(&config.base_url, taxonomy, i),
+                    pages: link_items(site, &taxonomy.terms[i].pages),
+                })
+                .collect();
+            (
+                taxonomy.name.clone().into(),
+                Value::from_serializable(&terms),
+            )
+        })
         .collect();
     with_field(
         Value::from_serializable(&context),
@@ -692,7 +904,8 @@ fn site_value(site: &Site, taxonomies: &[(Value, Vec<Value>)]) -> Value {
 struct Lookup {
     base: BaseUrl,
     /// Content path (`types/swedish.md`) → (site path, context value).
-    pages: HashMap<String, (String, Value)>,
+    /// Written only between renders, when an edit replaces values.
+    pages: RwLock<HashMap<String, (String, Value)>>,
     /// Site paths of files that exist in the output: static files and assets.
     files: HashSet<String>,
 }
@@ -713,7 +926,7 @@ impl Lookup {
         let static_urls = static_files.iter().map(|p| format!("/{}", slash_path(p)));
         Lookup {
             base: site.config.base_url.clone(),
-            pages,
+            pages: RwLock::new(pages),
             files: site
                 .assets
                 .iter()
@@ -722,13 +935,34 @@ impl Lookup {
                 .collect(),
         }
     }
+
+    fn refresh(&self, site: &Site, values: &ContextValues, ids: &BTreeSet<PageId>) {
+        let mut pages = self.pages.write().unwrap_or_else(PoisonError::into_inner);
+        for &id in ids {
+            let page = site.page(id);
+            pages.insert(
+                slash_path(&page.rel_path),
+                (page.url.clone(), values.pages[id].clone()),
+            );
+        }
+    }
+
+    /// The site path and value of the page at `content_path`.
+    fn page(&self, content_path: &str) -> TeraResult<(String, Value)> {
+        let content_path = content_path.trim_start_matches('/');
+        let pages = self.pages.read().unwrap_or_else(PoisonError::into_inner);
+        pages
+            .get(content_path)
+            .cloned()
+            .ok_or_else(|| tera::Error::message(format!("no page at content/{content_path}")))
+    }
 }
 
 fn get_url(lookup: &Lookup, kwargs: &Kwargs) -> TeraResult<String> {
     let path = kwargs.must_get::<&str>("path")?;
     if let Some(content_path) = path.strip_prefix("@/") {
-        let (site_path, _) = find_page(lookup, content_path)?;
-        return Ok(lookup.base.url(site_path));
+        let (site_path, _) = lookup.page(content_path)?;
+        return Ok(lookup.base.url(&site_path));
     }
     let site_path = format!("/{}", path.trim_start_matches('/'));
     let is_file = site_path
@@ -745,17 +979,17 @@ fn get_url(lookup: &Lookup, kwargs: &Kwargs) -> TeraResult<String> {
     Ok(lookup.base.url(&site_path))
 }
 
+/// Also notes the path read, so that an edit of that page renders the
+/// reading file again.
 fn get_page(lookup: &Lookup, kwargs: &Kwargs) -> TeraResult<Value> {
     let path = kwargs.must_get::<&str>("path")?;
-    let (_, value) = find_page(lookup, path.strip_prefix("@/").unwrap_or(path))?;
-    Ok(value.clone())
-}
-
-fn find_page<'a>(lookup: &'a Lookup, content_path: &str) -> TeraResult<&'a (String, Value)> {
-    lookup
-        .pages
-        .get(content_path.trim_start_matches('/'))
-        .ok_or_else(|| tera::Error::message(format!("no page at content/{content_path}")))
+    let content_path = path
+        .strip_prefix("@/")
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    let (_, value) = lookup.page(content_path)?;
+    PAGES_READ.with_borrow_mut(|read| read.push(content_path.to_string()));
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! count as a change (site.yaml and everything discovery reads under
 //! content/, static/, templates/ and themes/, minus ignored names and the
 //! output folder) and the debouncing that turns a burst of events into one
-//! rebuild. It does not decide what a change affects: every change means a
-//! build, which returns fast when nothing it reads changed.
+//! rebuild. It does not decide what a change affects: it hands the changed
+//! paths to an `incremental::Session`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,8 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::Error;
 use crate::discover::{CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR, is_ignored};
-use crate::{BuildOptions, BuildSummary, build};
+use crate::incremental::Session;
+use crate::{BuildOptions, BuildSummary};
 
 /// Events for one path closer together than this make one change.
 const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -185,7 +186,8 @@ pub fn build_and_watch(
     report_build: fn(&BuildSummary),
 ) -> Result<(), Error> {
     let watcher = SiteWatcher::new(&options.root, &options.output_dir())?;
-    match build(options) {
+    let mut session = Session::new(options.clone());
+    match session.rebuild(&[]) {
         Err(Error::Usage(message)) => return Err(Error::Usage(message)),
         result => report_outcome(&result, report_build),
     }
@@ -193,7 +195,7 @@ pub fn build_and_watch(
         "watching {} for changes (Ctrl+C to stop)",
         options.root.display()
     );
-    watcher.run(|_| report_outcome(&build(options), report_build));
+    watcher.run(|changed| report_outcome(&session.rebuild(changed), report_build));
     Ok(())
 }
 

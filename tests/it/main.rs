@@ -3,6 +3,7 @@
 //! output files and on the error text (which is part of the product).
 
 mod harness;
+mod incremental;
 
 mod browser;
 mod build_output;

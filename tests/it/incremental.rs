@@ -1,0 +1,321 @@
+//! Incremental rebuilds: `knead build --watch` patches the output after body
+//! edits, and the result must be byte for byte what a full build of the same
+//! sources writes. Each step edits the sources, waits for the rebuild, then
+//! compares the output with a fresh build into another folder.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::harness::{TestSite, page};
+
+const REBUILD_SHOWS: Duration = Duration::from_secs(20);
+/// A rebuild is over when no line came for this long after the first.
+const QUIET: Duration = Duration::from_millis(400);
+
+/// A running `knead build --watch`, killed when dropped.
+struct Watch {
+    child: Child,
+    /// stdout and stderr lines, as they come.
+    lines: Receiver<String>,
+}
+
+impl Watch {
+    fn start(site: &TestSite) -> Watch {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("knead"))
+            .args(["build", "--watch", "--root"])
+            .arg(site.root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start knead build --watch");
+        let (sender, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        for stream in [
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Box::new(stderr),
+        ] {
+            let sender = sender.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let watch = Watch { child, lines };
+        let started = watch.settle();
+        assert!(
+            started.iter().any(|l| l.starts_with("watching ")),
+            "{started:?}"
+        );
+        watch
+    }
+
+    /// Every line of the next rebuild(s), once they have gone quiet.
+    fn settle(&self) -> Vec<String> {
+        let first = self
+            .lines
+            .recv_timeout(REBUILD_SHOWS)
+            .expect("a rebuild within the time limit");
+        let mut lines = vec![first];
+        let deadline = Instant::now() + REBUILD_SHOWS;
+        while let Ok(line) = self.lines.recv_timeout(QUIET) {
+            lines.push(line);
+            assert!(
+                Instant::now() < deadline,
+                "rebuilds never settle: {lines:?}"
+            );
+        }
+        lines
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `text` to `rel` as editors that save atomically do.
+fn save(site: &TestSite, rel: &str, text: &str) {
+    let path = site.path(rel);
+    let temporary = path.with_file_name(".knead-test-save.tmp");
+    fs::write(&temporary, text).expect("write temporary");
+    fs::rename(&temporary, &path).expect("rename into place");
+}
+
+fn output_folder_id(site: &TestSite) -> u64 {
+    fs::metadata(site.path("output")).expect("output").ino()
+}
+
+/// The output, minus the marker (its stamp differs by design), against a
+/// fresh full build of the same sources.
+#[track_caller]
+fn assert_same_as_full_build(site: &TestSite) {
+    let _ = fs::remove_dir_all(site.path("fresh"));
+    site.build(&["--output", "fresh"]).assert_ok();
+    let without_marker = |files: Vec<(PathBuf, Vec<u8>)>| -> Vec<(PathBuf, Vec<u8>)> {
+        files
+            .into_iter()
+            .filter(|(path, _)| path != &PathBuf::from(".knead-output"))
+            .collect()
+    };
+    let patched = without_marker(site.snapshot("output"));
+    let fresh = without_marker(site.snapshot("fresh"));
+    let names = |files: &[(PathBuf, Vec<u8>)]| -> Vec<PathBuf> {
+        files.iter().map(|(p, _)| p.clone()).collect()
+    };
+    assert_eq!(names(&patched), names(&fresh), "different files");
+    for ((path, patched), (_, fresh)) in patched.iter().zip(&fresh) {
+        assert!(
+            patched == fresh,
+            "{} differs from a full build:\n--- patched\n{}\n--- full\n{}",
+            path.display(),
+            String::from_utf8_lossy(patched),
+            String::from_utf8_lossy(fresh)
+        );
+    }
+}
+
+#[track_caller]
+fn assert_incremental(lines: &[String]) {
+    assert!(
+        lines.iter().any(|l| l.contains("(incremental: ")),
+        "expected an incremental rebuild: {lines:?}"
+    );
+}
+
+/// Templates that show, on pages other than the edited one, what a body edit
+/// changes: word counts through a section's and a term's pages, a taxonomy's
+/// terms, and `get_page`.
+fn site_with_dependents() -> TestSite {
+    let site = TestSite::new();
+    site.file(
+        "site.yaml",
+        &format!("{}search: true\n", crate::harness::SITE_YAML),
+    );
+    site.file(
+        "templates/index.html",
+        "home\n{% set a = get_page(path=\"docs/a.md\") %}a-words={{ a.word_count }}\n",
+    );
+    site.file(
+        "templates/section.html",
+        "section={{ section.title }}\n{% for p in section.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}",
+    );
+    site.file(
+        "templates/term.html",
+        "term={{ term.name }}\n{% for p in term.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}",
+    );
+    site.file(
+        "templates/taxonomy.html",
+        "{% for t in taxonomy.terms %}{{ t.name }}:{% for p in t.pages %} {{ p.word_count }}{% endfor %}\n{% endfor %}",
+    );
+    site.file("content/docs/_index.md", &page("title: Docs", "All docs."));
+    site.file(
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\nOne two three.\n"),
+    );
+    site.file(
+        "content/docs/b.md",
+        &page("title: B\ntags: [x, y]", "See [A](a.md#start).\n"),
+    );
+    site.file("content/c.md", &page("title: C", "Links [[B]].\n"));
+    site
+}
+
+#[test]
+fn body_edits_patch_the_output_into_what_a_full_build_writes() {
+    let site = site_with_dependents();
+    let watch = Watch::start(&site);
+    assert_same_as_full_build(&site);
+    let folder = output_folder_id(&site);
+
+    // More words: the page, its section, its terms and taxonomy, the home
+    // page (through get_page) and the search index change.
+    save(
+        &site,
+        "content/docs/a.md",
+        &page(
+            "title: A\ntags: [x]",
+            "## Start\n\nOne two three four five.\n\n## Later\n",
+        ),
+    );
+    assert_incremental(&watch.settle());
+    assert!(site.output("index.html").contains("a-words=7"));
+    assert!(site.output("docs/index.html").contains("words=7"));
+    assert!(site.output("search-index.json").contains("four five"));
+    assert_same_as_full_build(&site);
+
+    // A new link: the target gains a backlink.
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\nNow [[C]].\n"),
+    );
+    assert_incremental(&watch.settle());
+    assert_same_as_full_build(&site);
+
+    // The link goes again: so does the backlink.
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\nNo links.\n"),
+    );
+    assert_incremental(&watch.settle());
+    assert_same_as_full_build(&site);
+
+    // Two pages in one save burst, one linking to a heading the other adds.
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\n## Fresh\n"),
+    );
+    save(
+        &site,
+        "content/docs/b.md",
+        &page("title: B\ntags: [x, y]", "See [A](a.md#fresh).\n"),
+    );
+    assert_incremental(&watch.settle());
+    assert_same_as_full_build(&site);
+
+    assert_eq!(
+        output_folder_id(&site),
+        folder,
+        "incremental rebuilds replace files, not the output folder"
+    );
+}
+
+#[test]
+fn other_changes_and_problems_take_a_full_build() {
+    let site = site_with_dependents();
+    let watch = Watch::start(&site);
+
+    // A title shows on other pages: a full build.
+    save(
+        &site,
+        "content/docs/b.md",
+        &page("title: Bee\ntags: [x, y]", "See [A](a.md#start).\n"),
+    );
+    let lines = watch.settle();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("built ") && !l.contains("incremental")),
+        "{lines:?}"
+    );
+    assert_same_as_full_build(&site);
+
+    // Removing the heading b.md links to is an error at b.md's link, reported
+    // as a full build reports it; the output stays as it was.
+    let before = site.snapshot("output");
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "No headings now.\n"),
+    );
+    let lines = watch.settle();
+    let report = lines.join("\n");
+    assert!(
+        report.contains("content/docs/b.md:5:5: error:") && report.contains("\"start\""),
+        "{report}"
+    );
+    assert_eq!(
+        site.snapshot("output"),
+        before,
+        "a failed build changes nothing"
+    );
+
+    // The fix builds, and later body edits are incremental again.
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\nBack.\n"),
+    );
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+    save(
+        &site,
+        "content/docs/a.md",
+        &page("title: A\ntags: [x]", "## Start\n\nBack again.\n"),
+    );
+    assert_incremental(&watch.settle());
+    assert_same_as_full_build(&site);
+
+    // A deleted page disappears from the output and from every list.
+    fs::remove_file(site.path("content/c.md")).expect("delete c.md");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert!(!site.output_exists("c/index.html"));
+    assert_same_as_full_build(&site);
+}
+
+#[test]
+fn body_edit_of_the_bundled_site_matches_a_full_build() {
+    let site = TestSite::bundled();
+    let watch = Watch::start(&site);
+    let path = "content/types/swedish.md";
+    let text = fs::read_to_string(site.path(path)).expect("read swedish.md");
+    let (front_matter, body) = text.split_at(text.find("\n---\n").expect("front matter end") + 5);
+    let edited = format!(
+        "{front_matter}## A new first heading\n\nNew words that link to [[Palm Circling]] and [the guide](@/guides/first-session.md).\n\n{body}"
+    );
+    save(&site, path, &edited);
+    assert_incremental(&watch.settle());
+    assert!(
+        site.output("types/swedish/index.html")
+            .contains("A new first heading")
+    );
+    assert_same_as_full_build(&site);
+}
