@@ -1,11 +1,11 @@
 //! Watching a site for changes, and `knead build --watch`. Owns which paths
 //! count as a change (site.yaml and everything discovery reads under
-//! content/, static/, templates/ and themes/, minus ignored names and the
-//! output folder) and the debouncing that turns a burst of events into one
+//! content/, static/, templates/ and the active theme, minus ignored names and
+//! the output folder) and the debouncing that turns a burst of events into one
 //! rebuild. It does not decide what a change affects: it hands the changed
 //! paths to an `incremental::Session`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -26,18 +26,22 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 const SETTLE: Duration = Duration::from_millis(30);
 /// ...unless they keep coming for this long.
 const MAX_SETTLE: Duration = Duration::from_secs(1);
-/// The folders under the site root that a build reads, watched recursively.
+/// The folders under the site root that a build reads, watched recursively;
+/// of themes/, only the active theme's folder.
 const WATCHED_DIRS: [&str; 4] = [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR];
 
 /// Watches one site. The root itself is watched alone (for site.yaml and for
 /// watched folders that appear or vanish), each watched folder recursively,
 /// so that large unrelated folders (target/, node_modules/) cost nothing.
+/// Of themes/, the folder itself is watched alone (for a theme folder that
+/// appears) and the active theme's folder recursively; other themes cost
+/// nothing either.
 pub struct SiteWatcher {
     debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     changes: Receiver<Vec<PathBuf>>,
     root: PathBuf,
-    /// The watched folders that existed when last looked at.
-    watched: BTreeSet<PathBuf>,
+    /// The folders watched, and how.
+    watched: BTreeMap<PathBuf, RecursiveMode>,
 }
 
 impl SiteWatcher {
@@ -80,7 +84,7 @@ impl SiteWatcher {
             debouncer,
             changes,
             root,
-            watched: BTreeSet::new(),
+            watched: BTreeMap::new(),
         };
         watcher.sync_watched_dirs();
         Ok(watcher)
@@ -112,21 +116,69 @@ impl SiteWatcher {
         }
     }
 
-    /// Watches watched folders that appeared; forgets those that vanished.
+    /// Watches the folders a build reads now (the theme may have changed in
+    /// site.yaml, folders may have appeared); stops watching the others.
     fn sync_watched_dirs(&mut self) {
-        for name in WATCHED_DIRS {
-            let dir = self.root.join(name);
-            if dir.is_dir() && !self.watched.contains(&dir) {
-                match self.debouncer.watch(&dir, RecursiveMode::Recursive) {
-                    Ok(()) => {
-                        self.watched.insert(dir);
-                    }
-                    Err(err) => eprintln!("warning: cannot watch {}: {err}", dir.display()),
-                }
-            } else if !dir.is_dir() && self.watched.remove(&dir) {
-                // Its watch went with it; this only tidies the bookkeeping.
-                let _ = self.debouncer.unwatch(&dir);
+        let wanted = watched_dirs(&self.root);
+        let stale: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|(dir, mode)| wanted.get(*dir) != Some(mode))
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        for dir in stale {
+            self.watched.remove(&dir);
+            // A vanished folder's watch went with it; this only tidies up.
+            let _ = self.debouncer.unwatch(&dir);
+        }
+        for (dir, mode) in wanted {
+            if self.watched.contains_key(&dir) {
+                continue;
             }
+            match self.debouncer.watch(&dir, mode) {
+                Ok(()) => {
+                    self.watched.insert(dir, mode);
+                }
+                Err(err) => eprintln!("warning: cannot watch {}: {err}", dir.display()),
+            }
+        }
+    }
+}
+
+/// The existing folders to watch under `root`, and how. When site.yaml cannot
+/// be read for its theme, all of themes/ is watched.
+fn watched_dirs(root: &Path) -> BTreeMap<PathBuf, RecursiveMode> {
+    let mut dirs = BTreeMap::new();
+    for name in [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR] {
+        dirs.insert(root.join(name), RecursiveMode::Recursive);
+    }
+    let themes = root.join(THEMES_DIR);
+    match active_theme(root) {
+        Ok(Some(theme)) => {
+            dirs.insert(themes.join(theme), RecursiveMode::Recursive);
+            dirs.insert(themes, RecursiveMode::NonRecursive);
+        }
+        Ok(None) => {
+            dirs.insert(themes, RecursiveMode::NonRecursive);
+        }
+        Err(()) => {
+            dirs.insert(themes, RecursiveMode::Recursive);
+        }
+    }
+    dirs.retain(|dir, _| dir.is_dir());
+    dirs
+}
+
+/// site.yaml's `theme`, when it names a plain folder.
+fn active_theme(root: &Path) -> Result<Option<String>, ()> {
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).map_err(|_| ())?;
+    let config: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|_| ())?;
+    match config.get("theme") {
+        None => Ok(None),
+        Some(theme) => {
+            let name = theme.as_str().ok_or(())?;
+            let plain = !name.is_empty() && Path::new(name).file_name() == Some(name.as_ref());
+            plain.then(|| Some(name.to_string())).ok_or(())
         }
     }
 }
@@ -216,6 +268,44 @@ mod tests {
             root: PathBuf::from("/site"),
             output: PathBuf::from("/site/output"),
         }
+    }
+
+    #[test]
+    fn only_the_active_theme_is_watched_in_depth() {
+        let site = tempfile::tempdir().expect("temp dir");
+        let root = site.path();
+        for dir in ["content", "themes/a/templates", "themes/b/templates"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create folder");
+        }
+        let write_config =
+            |text: &str| std::fs::write(root.join("site.yaml"), text).expect("write");
+        let watched = || -> Vec<(String, bool)> {
+            watched_dirs(root)
+                .into_iter()
+                .map(|(dir, mode)| {
+                    let rel = dir.strip_prefix(root).expect("under root");
+                    (rel.display().to_string(), mode == RecursiveMode::Recursive)
+                })
+                .collect()
+        };
+        write_config("title: T\ntheme: b\n");
+        let expected = [("content", true), ("themes", false), ("themes/b", true)];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(d, r)| (d.to_string(), *r)).collect();
+        assert_eq!(watched(), expected);
+        write_config("title: T\n");
+        assert_eq!(watched(), expected[..2]);
+        // Unreadable: every theme, rather than miss a change.
+        write_config("title: [unclosed\n");
+        assert_eq!(
+            watched(),
+            [("content".to_string(), true), ("themes".into(), true)]
+        );
+        write_config("theme: ../elsewhere\n");
+        assert_eq!(
+            watched(),
+            [("content".to_string(), true), ("themes".into(), true)]
+        );
     }
 
     #[test]

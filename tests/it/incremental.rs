@@ -80,6 +80,21 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// The lines that come within `time`.
+    fn lines_within(&self, time: Duration) -> Vec<String> {
+        let deadline = Instant::now() + time;
+        let mut lines = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
 impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -318,4 +333,46 @@ fn body_edit_of_the_bundled_site_matches_a_full_build() {
             .contains("A new first heading")
     );
     assert_same_as_full_build(&site);
+}
+
+#[test]
+fn only_the_active_theme_is_watched() {
+    let site = TestSite::new();
+    let theme_page = fs::read_to_string(site.path("themes/t/templates/page.html")).expect("read");
+    for name in [
+        "base.html",
+        "page.html",
+        "section.html",
+        "index.html",
+        "taxonomy.html",
+        "term.html",
+    ] {
+        let text =
+            fs::read_to_string(site.path(&format!("themes/t/templates/{name}"))).expect("read");
+        site.file(&format!("themes/u/templates/{name}"), &text);
+    }
+    site.file("themes/u/static/css/s.css", "body{}\n");
+    site.file("content/a.md", &page("title: A", "Text."));
+    let watch = Watch::start(&site);
+
+    site.file(
+        "themes/u/templates/page.html",
+        &theme_page.replace("title=", "u title="),
+    );
+    let lines = watch.lines_within(Duration::from_secs(1));
+    assert!(lines.is_empty(), "an inactive theme changed: {lines:?}");
+
+    site.file(
+        "site.yaml",
+        &crate::harness::SITE_YAML.replace("theme: t", "theme: u"),
+    );
+    watch.settle();
+    assert!(site.output("a/index.html").contains("\nu title=A"));
+    site.file(
+        "themes/u/templates/page.html",
+        &theme_page.replace("title=", "changed title="),
+    );
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert!(site.output("a/index.html").contains("\nchanged title=A"));
 }
