@@ -376,17 +376,16 @@ pub struct PageEdits {
 /// Which values `ContextValues::apply_edits` replaced.
 struct ChangedValues {
     pages: BTreeSet<PageId>,
-    taxonomies: BTreeSet<usize>,
+    /// (taxonomy, term)
+    terms: BTreeSet<(usize, usize)>,
 }
 
 impl ChangedValues {
-    /// A term page's context holds its taxonomy's value, which holds every
-    /// term of it, so a change to one term changes them all.
     fn affects(&self, subject: Subject) -> bool {
         match subject {
             Subject::Page(id) | Subject::Section(id) => self.pages.contains(&id),
-            Subject::Taxonomy(t) | Subject::Term(t, _) => self.taxonomies.contains(&t),
-            Subject::NotFound => false,
+            Subject::Term(t, i) => self.terms.contains(&(t, i)),
+            Subject::Taxonomy(_) | Subject::NotFound => false,
         }
     }
 }
@@ -650,12 +649,12 @@ impl ContextValues {
     }
 
     /// Rebuilds the values that hold an edited page: its own, its section's
-    /// list, its terms and their taxonomies. `site` is no such value: its
+    /// list and its terms. `site` and `taxonomy` are no such values: their
     /// lists show titles and URLs, which a body edit leaves as they were.
     fn apply_edits(&mut self, site: &Site, edits: PageEdits) -> ChangedValues {
         let mut changed = ChangedValues {
             pages: BTreeSet::new(),
-            taxonomies: BTreeSet::new(),
+            terms: BTreeSet::new(),
         };
         for (id, content) in edits.contents {
             self.pages[id] = page_value(site, id, &content);
@@ -680,26 +679,17 @@ impl ContextValues {
             self.pages[section] = with_field(self.pages[section].clone(), "pages", list);
             changed.pages.insert(section);
         }
-        let terms: BTreeSet<(usize, usize)> = changed
+        changed.terms = changed
             .pages
             .iter()
             .flat_map(|&id| &site.page(id).terms)
             .map(|term| (term.taxonomy, term.term))
             .collect();
-        for (t, i) in terms {
+        for &(t, i) in &changed.terms {
             let ids = &site.taxonomies[t].terms[i].pages;
-            let (_, term_values) = &mut self.taxonomies[t];
+            let term_values = &mut self.taxonomies[t].1;
             term_values[i] =
                 with_field(term_values[i].clone(), "pages", page_list(ids, &self.pages));
-            changed.taxonomies.insert(t);
-        }
-        for &t in &changed.taxonomies {
-            let (taxonomy_value, term_values) = &mut self.taxonomies[t];
-            *taxonomy_value = with_field(
-                taxonomy_value.clone(),
-                "terms",
-                Value::from(term_values.clone()),
-            );
         }
         changed
     }
@@ -731,6 +721,8 @@ struct TaxonomyContext<'a> {
 }
 
 /// The `taxonomy` value (with `terms`) and each `term` value (with `pages`).
+/// The terms in `taxonomy.terms` list their pages as link items, so that a
+/// page's body is in the values of its own terms only.
 fn taxonomy_values(site: &Site, taxonomy: &TaxonomyTerms, pages: &[Value]) -> (Value, Vec<Value>) {
     let base = &site.config.base_url;
     let terms: Vec<Value> = taxonomy
@@ -745,9 +737,19 @@ fn taxonomy_values(site: &Site, taxonomy: &TaxonomyTerms, pages: &[Value]) -> (V
     let value = with_field(
         Value::from_serializable(&taxonomy_context(base, taxonomy)),
         "terms",
-        Value::from(terms.clone()),
+        Value::from_serializable(&site_terms(site, taxonomy)),
     );
     (value, terms)
+}
+
+/// A taxonomy's terms, each with its pages as link items.
+fn site_terms<'a>(site: &'a Site, taxonomy: &'a TaxonomyTerms) -> Vec<SiteTerm<'a>> {
+    (0..taxonomy.terms.len())
+        .map(|i| SiteTerm {
+            term: term_item(&site.config.base_url, taxonomy, i),
+            pages: link_items(site, &taxonomy.terms[i].pages),
+        })
+        .collect()
 }
 
 fn taxonomy_context<'a>(base: &BaseUrl, taxonomy: &'a TaxonomyTerms) -> TaxonomyContext<'a> {
@@ -843,9 +845,9 @@ struct SectionItem<'a> {
     pages: Vec<LinkItem<'a>>,
 }
 
-/// A term in `site.taxonomies`: its pages as `{title, url, ...}` items, not
-/// full page values, so that the `site` value every template gets does not
-/// change when a page's body does.
+/// A term in `site.taxonomies` and `taxonomy.terms`: its pages as `{title,
+/// url, ...}` items, not full page values, so that these values (which every
+/// template, or every term page, gets) do not change when a page's body does.
 #[derive(Serialize)]
 struct SiteTerm<'a> {
     #[serde(flatten)]
@@ -881,15 +883,9 @@ fn site_value(site: &Site) -> Value {
         .taxonomies
         .iter()
         .map(|taxonomy| {
-            let terms: Vec<SiteTerm> = (0..taxonomy.terms.len())
-                .map(|i| SiteTerm {
-                    term: term_item(&config.base_url, taxonomy, i),
-                    pages: link_items(site, &taxonomy.terms[i].pages),
-                })
-                .collect();
             (
                 taxonomy.name.clone().into(),
-                Value::from_serializable(&terms),
+                Value::from_serializable(&site_terms(site, taxonomy)),
             )
         })
         .collect();

@@ -152,8 +152,8 @@ fn assert_incremental(lines: &[String]) {
 }
 
 /// Templates that show, on pages other than the edited one, what a body edit
-/// changes: word counts through a section's and a term's pages, a taxonomy's
-/// terms, and `get_page`.
+/// changes: word counts through a section's and a term's pages and through
+/// `get_page`; and a taxonomy page, which a body edit leaves alone.
 fn site_with_dependents() -> TestSite {
     let site = TestSite::new();
     site.file(
@@ -174,7 +174,7 @@ fn site_with_dependents() -> TestSite {
     );
     site.file(
         "templates/taxonomy.html",
-        "{% for t in taxonomy.terms %}{{ t.name }}:{% for p in t.pages %} {{ p.word_count }}{% endfor %}\n{% endfor %}",
+        "{% for t in taxonomy.terms %}{{ t.name }}:{% for p in t.pages %} {{ p.title }}{% endfor %}\n{% endfor %}",
     );
     site.file("content/docs/_index.md", &page("title: Docs", "All docs."));
     site.file(
