@@ -223,21 +223,22 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
 pub fn render_and_link(site: &mut Site, static_files: &[&Path], diagnostics: &mut Diagnostics) {
     let index = LinkIndex::new(site, static_files);
     let mut rendered = Vec::with_capacity(site.pages.len());
-    let mut targets = Vec::with_capacity(site.pages.len());
+    let mut page_links = Vec::with_capacity(site.pages.len());
     let mut anchors = Vec::new();
     for (page_rendered, found) in render_pages(site, &index) {
         rendered.push(page_rendered);
         anchors.extend(found.anchors);
         diagnostics.extend(found.diagnostics);
-        targets.push(found.targets);
+        page_links.push(found.links);
     }
     let explicit = links::explicit_related(&index, &mut anchors, diagnostics);
-    for (page, rendered) in site.pages.iter_mut().zip(rendered) {
+    for ((page, rendered), links) in site.pages.iter_mut().zip(rendered).zip(page_links) {
         page.rendered = rendered;
+        page.links = links;
         page.release_body();
     }
     links::check_anchors(site, &anchors, diagnostics);
-    links::fill_backlinks(site, &targets);
+    links::fill_backlinks(site);
     related::fill_related(site, explicit);
 }
 
