@@ -9,6 +9,7 @@
 //! across stages and reported together.
 
 pub mod aliases;
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
@@ -93,36 +94,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
             return Ok(summary);
         }
     }
-    let Sources {
-        markdown,
-        assets,
-        static_files,
-        templates,
-    } = sources;
-    let mut site = load_site(
-        config,
-        markdown,
-        assets,
-        &SiteOptions {
-            drafts: options.drafts,
-        },
-        &mut diagnostics,
-    );
-    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
-    render_and_link(&mut site, &static_paths, &mut diagnostics);
-    let input = TemplateInput {
-        templates: &templates,
-        static_files: static_paths,
+    let site_options = SiteOptions {
+        drafts: options.drafts,
     };
-    let contents = take_contents(&mut site);
-    let renderer = render_site(&site, contents, &input, &mut diagnostics);
-    let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-    generated.extend(search::search_index(&site));
-    let copied = CopiedFiles {
-        root: &options.root,
-        static_files: &static_files,
-    };
-    let plan = plan_output(&site, &renderer, generated, &copied, &mut diagnostics);
+    let Assembled {
+        site,
+        renderer,
+        plan,
+    } = assemble_site(&options.root, config, sources, &site_options, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
@@ -132,6 +111,55 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         elapsed: started.elapsed(),
         ..written
     })
+}
+
+/// A site taken through every stage but output: nothing is written yet.
+pub struct Assembled {
+    /// Every page's HTML has moved into the renderer's template contexts.
+    pub site: Site,
+    /// The queued template renders; rendering them finds template errors.
+    pub renderer: PageRenderer,
+    pub plan: OutputPlan,
+}
+
+/// The in-memory stages of a build, from the sources read by discovery to the
+/// output plan: the site model, Markdown with links resolved, backlinks and
+/// related pages, templates (queued), aliases and the search index. Touches
+/// no disk; `knead check` stops here.
+pub fn assemble_site(
+    root: &Path,
+    config: Config,
+    sources: Sources,
+    options: &SiteOptions,
+    diagnostics: &mut Diagnostics,
+) -> Assembled {
+    let Sources {
+        markdown,
+        assets,
+        static_files,
+        templates,
+    } = sources;
+    let mut site = load_site(config, markdown, assets, options, diagnostics);
+    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
+    render_and_link(&mut site, &static_paths, diagnostics);
+    let input = TemplateInput {
+        templates: &templates,
+        static_files: static_paths,
+    };
+    let contents = take_contents(&mut site);
+    let renderer = render_site(&site, contents, &input, diagnostics);
+    let mut generated = aliases::alias_pages(&site, diagnostics);
+    generated.extend(search::search_index(&site));
+    let copied = CopiedFiles {
+        root,
+        static_files: &static_files,
+    };
+    let plan = plan_output(&site, &renderer, generated, &copied, diagnostics);
+    Assembled {
+        site,
+        renderer,
+        plan,
+    }
 }
 
 /// Writes the planned output, rendering the queued pages, and stamps it with
@@ -198,14 +226,14 @@ fn unchanged_output(output_dir: &Path, digest: &str, started: Instant) -> Option
     })
 }
 
-fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
+pub(crate) fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
     flag.map(|text| {
         BaseUrl::parse(text).map_err(|problem| Error::Usage(format!("--base-url {problem}")))
     })
     .transpose()
 }
 
-fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
+pub(crate) fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
     let bytes = std::fs::read(&path).map_err(|err| {
         Error::Usage(format!(

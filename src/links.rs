@@ -446,7 +446,7 @@ fn draft_error(draft: &Draft) -> Broken {
 }
 
 /// Titles match ignoring case and runs of spaces.
-fn wiki_title(title: &str) -> String {
+pub(crate) fn wiki_title(title: &str) -> String {
     title
         .split_whitespace()
         .collect::<Vec<_>>()
