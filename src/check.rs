@@ -203,18 +203,19 @@ fn orphans(site: &Site, published: &[bool], diagnostics: &mut Diagnostics) {
     let mut linked = vec![false; site.pages.len()];
     for (id, page) in site.pages.iter().enumerate() {
         if published[id] {
-            page.links.iter().for_each(|link| linked[link.target] = true);
+            page.links
+                .iter()
+                .for_each(|link| linked[link.target] = true);
         }
     }
     for (id, page) in site.pages.iter().enumerate() {
         if published[id] && !linked[id] && id != site.home && has_file(page) {
             diagnostics.push(
-                page_warning(page, "orphan page: no other page links to it")
-                    .with_help(format!(
-                        "link to it from a page on a related subject, for example with [[{}]]; \
+                page_warning(page, "orphan page: no other page links to it").with_help(format!(
+                    "link to it from a page on a related subject, for example with [[{}]]; \
                          section listings and menus do not count",
-                        page.meta.title
-                    )),
+                    page.meta.title
+                )),
             );
         }
     }
@@ -248,7 +249,11 @@ fn links_to_drafts(site: &Site, published: &[bool], diagnostics: &mut Diagnostic
 /// and no published subsections.
 fn empty_sections(site: &Site, published: &[bool], diagnostics: &mut Diagnostics) {
     for (id, page) in site.pages.iter().enumerate() {
-        let is_empty = !page.pages.iter().chain(&page.subsections).any(|&p| published[p]);
+        let is_empty = !page
+            .pages
+            .iter()
+            .chain(&page.subsections)
+            .any(|&p| published[p]);
         if page.is_section() && published[id] && id != site.home && is_empty {
             diagnostics.push(
                 page_warning(page, "empty section: it lists no published pages")
@@ -263,7 +268,10 @@ fn empty_sections(site: &Site, published: &[bool], diagnostics: &mut Diagnostics
 fn duplicate_titles(site: &Site, diagnostics: &mut Diagnostics) {
     let mut by_title: BTreeMap<String, Vec<PageId>> = BTreeMap::new();
     for (id, page) in site.pages.iter().enumerate().filter(|(_, p)| has_file(p)) {
-        by_title.entry(wiki_title(&page.meta.title)).or_default().push(id);
+        by_title
+            .entry(wiki_title(&page.meta.title))
+            .or_default()
+            .push(id);
     }
     for ids in by_title.values().filter(|ids| ids.len() > 1) {
         for &id in ids {
@@ -298,12 +306,10 @@ fn missing_description(page: &Page, diagnostics: &mut Diagnostics) {
         .as_deref()
         .is_some_and(|d| !d.trim().is_empty());
     if !described {
-        diagnostics.push(
-            page_warning(page, "no description").with_help(
-                "add `description:` to the front matter: one sentence for page lists, \
+        diagnostics.push(page_warning(page, "no description").with_help(
+            "add `description:` to the front matter: one sentence for page lists, \
                  search results and link previews",
-            ),
-        );
+        ));
     }
 }
 

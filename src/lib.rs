@@ -14,6 +14,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod front_matter;
+pub mod init;
 pub mod links;
 pub mod live_reload;
 pub mod markdown;
@@ -101,7 +102,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         site,
         renderer,
         plan,
-    } = assemble_site(&options.root, config, sources, &site_options, &mut diagnostics);
+    } = assemble_site(
+        &options.root,
+        config,
+        sources,
+        &site_options,
+        &mut diagnostics,
+    );
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use kneading::check::{CheckOptions, CheckReport, check};
+use kneading::init::init;
 use kneading::serve::{ServeOptions, serve};
 use kneading::watch::build_and_watch;
 use kneading::{BuildOptions, BuildSummary, build};
@@ -78,6 +79,11 @@ enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Create a new site with the bundled theme in DIR (new or empty).
+    Init {
+        /// The folder to create the site in.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -135,6 +141,7 @@ fn main() -> ExitCode {
             Ok(report) => return print_report(&report),
             Err(err) => Err(err),
         },
+        Command::Init { dir } => init(&dir).map(|created| println!("{}", created.render_message())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
