@@ -150,7 +150,7 @@ fn render_templates(renderer: PageRenderer) -> Vec<Diagnostic> {
 }
 
 /// Every warning of the check, for a site that went through the build's stages.
-pub fn site_warnings(site: &Site, diagnostics: &mut Diagnostics) {
+fn site_warnings(site: &Site, diagnostics: &mut Diagnostics) {
     let published = published_pages(site);
     orphans(site, &published, diagnostics);
     links_to_drafts(site, &published, diagnostics);
@@ -324,6 +324,53 @@ fn images_without_alt(page: &Page, diagnostics: &mut Diagnostics) {
                     "describe what it shows for readers who cannot see it: ![a diagram of …](file.svg), \
                      or alt=\"…\" in an <img> tag (alt=\"\" marks a purely decorative image)",
                 ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(severities: &[(&str, Severity)], strict: bool) -> CheckReport {
+        let diagnostics = severities
+            .iter()
+            .map(|&(path, severity)| Diagnostic {
+                severity,
+                ..Diagnostic::error(path, "x")
+            })
+            .collect();
+        CheckReport {
+            pages: 1,
+            sections: 2,
+            diagnostics,
+            strict,
+        }
+    }
+
+    #[test]
+    fn warnings_pass_unless_strict_and_errors_never_pass() {
+        let warned = [("a.md", Severity::Warning), ("a.md", Severity::Warning)];
+        assert_eq!(report(&warned, false).exit_code(), 0);
+        assert_eq!(report(&warned, true).exit_code(), 1);
+        assert_eq!(report(&[("a.md", Severity::Error)], false).exit_code(), 1);
+        assert_eq!(report(&[], true).exit_code(), 0);
+    }
+
+    #[test]
+    fn summary_counts_errors_warnings_and_files() {
+        let found = [
+            ("a.md", Severity::Error),
+            ("a.md", Severity::Warning),
+            ("b.md", Severity::Warning),
+        ];
+        assert_eq!(
+            report(&found, false).summary(),
+            "checked 1 page and 2 sections: 1 error, 2 warnings in 2 files"
+        );
+        assert_eq!(
+            report(&[], false).summary(),
+            "checked 1 page and 2 sections: 0 errors, 0 warnings"
         );
     }
 }
