@@ -184,9 +184,9 @@ impl Built {
         }
         let mut contents = Vec::with_capacity(results.len());
         for (id, mut rendered, found) in results {
-            self.graph.targets[id] = found.targets;
             self.graph.anchors[id] = found.anchors;
             let page = &mut self.site.pages[id];
+            page.links = found.links;
             contents.push((id, std::mem::take(&mut rendered.html)));
             page.rendered = rendered;
             page.release_body();
@@ -204,8 +204,8 @@ impl Built {
         problems.is_empty().then_some(contents)
     }
 
-    /// Recomputes every page's backlinks from the link graph; returns the
-    /// pages whose list changed.
+    /// Recomputes every page's backlinks from every page's links; returns
+    /// the pages whose list changed.
     fn refresh_backlinks(&mut self) -> Vec<PageId> {
         let before: Vec<Vec<PageId>> = self
             .site
@@ -213,7 +213,7 @@ impl Built {
             .iter_mut()
             .map(|page| std::mem::take(&mut page.backlinks))
             .collect();
-        links::fill_backlinks(&mut self.site, &self.graph.targets);
+        links::fill_backlinks(&mut self.site);
         self.site
             .pages
             .iter()

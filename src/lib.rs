@@ -9,11 +9,13 @@
 //! across stages and reported together.
 
 pub mod aliases;
+pub mod check;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod front_matter;
 pub mod incremental;
+pub mod init;
 pub mod links;
 pub mod live_reload;
 pub mod markdown;
@@ -105,37 +107,23 @@ fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>)
             return Ok((summary, None));
         }
     }
-    let Sources {
-        markdown,
-        assets,
+    let site_options = SiteOptions {
+        drafts: options.drafts,
+    };
+    let Assembled {
+        site,
+        renderer,
+        plan,
+        graph,
+        search,
         static_files,
-        templates,
-    } = sources;
-    let mut site = load_site(
+    } = assemble_site(
+        &options.root,
         config,
-        markdown,
-        assets,
-        &SiteOptions {
-            drafts: options.drafts,
-        },
+        sources,
+        &site_options,
         &mut diagnostics,
     );
-    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
-    let graph = render_and_link(&mut site, &static_paths, &mut diagnostics);
-    let input = TemplateInput {
-        templates: &templates,
-        static_files: static_paths,
-    };
-    let contents = take_contents(&mut site);
-    let renderer = render_site(&site, contents, &input, &mut diagnostics);
-    let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-    let search = SearchIndex::new(&site);
-    generated.extend(search.as_ref().map(SearchIndex::file));
-    let copied = CopiedFiles {
-        root: &options.root,
-        static_files: &static_files,
-    };
-    let plan = plan_output(&site, &renderer, generated, &copied, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
@@ -155,6 +143,63 @@ fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>)
         files: summary.files,
     });
     Ok((summary, built))
+}
+
+/// A site taken through every stage but output: nothing is written yet.
+pub struct Assembled {
+    /// Every page's HTML has moved into the renderer's template contexts.
+    pub site: Site,
+    /// The queued template renders; rendering them finds template errors.
+    pub renderer: PageRenderer,
+    pub plan: OutputPlan,
+    pub graph: LinkGraph,
+    pub search: Option<SearchIndex>,
+    /// Output-relative path → source file.
+    pub static_files: BTreeMap<PathBuf, PathBuf>,
+}
+
+/// The in-memory stages of a build, from the sources read by discovery to the
+/// output plan: the site model, Markdown with links resolved, backlinks and
+/// related pages, templates (queued), aliases and the search index. Touches
+/// no disk; `knead check` stops here.
+pub fn assemble_site(
+    root: &Path,
+    config: Config,
+    sources: Sources,
+    options: &SiteOptions,
+    diagnostics: &mut Diagnostics,
+) -> Assembled {
+    let Sources {
+        markdown,
+        assets,
+        static_files,
+        templates,
+    } = sources;
+    let mut site = load_site(config, markdown, assets, options, diagnostics);
+    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
+    let graph = render_and_link(&mut site, &static_paths, diagnostics);
+    let input = TemplateInput {
+        templates: &templates,
+        static_files: static_paths,
+    };
+    let contents = take_contents(&mut site);
+    let renderer = render_site(&site, contents, &input, diagnostics);
+    let mut generated = aliases::alias_pages(&site, diagnostics);
+    let search = SearchIndex::new(&site);
+    generated.extend(search.as_ref().map(SearchIndex::file));
+    let copied = CopiedFiles {
+        root,
+        static_files: &static_files,
+    };
+    let plan = plan_output(&site, &renderer, generated, &copied, diagnostics);
+    Assembled {
+        site,
+        renderer,
+        plan,
+        graph,
+        search,
+        static_files,
+    }
 }
 
 /// Writes the planned output, rendering the queued pages, and stamps it with
@@ -222,14 +267,14 @@ fn unchanged_output(output_dir: &Path, digest: &str, started: Instant) -> Option
     })
 }
 
-fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
+pub(crate) fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
     flag.map(|text| {
         BaseUrl::parse(text).map_err(|problem| Error::Usage(format!("--base-url {problem}")))
     })
     .transpose()
 }
 
-fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
+pub(crate) fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
     let bytes = std::fs::read(&path).map_err(|err| {
         Error::Usage(format!(
@@ -241,12 +286,10 @@ fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error>
     parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::build)
 }
 
-/// What every page's links led to, kept per page so that an edit can
-/// replace one page's share.
+/// The heading ids that links expect, kept per page so that an edit can
+/// replace one page's share. (The pages each page links to are its `links`.)
 #[derive(Debug, Default)]
 pub struct LinkGraph {
-    /// Per page: the pages its Markdown links to.
-    pub targets: Vec<Vec<PageId>>,
     /// Per page: the heading ids its Markdown links expect.
     pub anchors: Vec<Vec<AnchorCheck>>,
     /// The heading ids that `related:` entries expect.
@@ -269,20 +312,22 @@ pub fn render_and_link(
 ) -> LinkGraph {
     let index = LinkIndex::new(site, static_files);
     let mut rendered = Vec::with_capacity(site.pages.len());
+    let mut page_links = Vec::with_capacity(site.pages.len());
     let mut graph = LinkGraph::default();
     for (page_rendered, found) in render_pages(site, &index) {
         rendered.push(page_rendered);
         diagnostics.extend(found.diagnostics);
-        graph.targets.push(found.targets);
+        page_links.push(found.links);
         graph.anchors.push(found.anchors);
     }
     let explicit = links::explicit_related(&index, &mut graph.related_anchors, diagnostics);
-    for (page, rendered) in site.pages.iter_mut().zip(rendered) {
+    for ((page, rendered), links) in site.pages.iter_mut().zip(rendered).zip(page_links) {
         page.rendered = rendered;
+        page.links = links;
         page.release_body();
     }
     links::check_anchors(site, graph.anchor_checks(), diagnostics);
-    links::fill_backlinks(site, &graph.targets);
+    links::fill_backlinks(site);
     related::fill_related(site, explicit);
     graph
 }

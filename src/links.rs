@@ -23,7 +23,7 @@ use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col, suggest};
 use crate::markdown::{LinkKind, LinkRef, LinkResolver, Resolution};
-use crate::site::{Draft, PageId, Site, slash_path};
+use crate::site::{Draft, PageId, PageLink, Site, slash_path};
 use crate::slug::slugify;
 
 /// Files knead itself writes beside the pages; links and `get_url` may name them.
@@ -446,7 +446,7 @@ fn draft_error(draft: &Draft) -> Broken {
 }
 
 /// Titles match ignoring case and runs of spaces.
-fn wiki_title(title: &str) -> String {
+pub(crate) fn wiki_title(title: &str) -> String {
     title
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -532,8 +532,8 @@ pub struct AnchorCheck {
 /// What one page's links led to.
 #[derive(Debug, Default)]
 pub struct PageLinksFound {
-    /// Pages linked to, in link order (repeats possible).
-    pub targets: Vec<PageId>,
+    /// Other pages linked to, in link order (repeats possible).
+    pub links: Vec<PageLink>,
     pub anchors: Vec<AnchorCheck>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -580,7 +580,11 @@ impl LinkResolver for PageLinks<'_> {
             });
         };
         if id != self.from {
-            self.found.targets.push(id);
+            self.found.links.push(PageLink {
+                target: id,
+                line,
+                col,
+            });
         }
         if let Some(anchor) = &target.fragment {
             self.found.anchors.push(AnchorCheck {
@@ -650,10 +654,12 @@ pub fn check_anchors<'c>(
     }
 }
 
-/// Gives every page the pages that link to it, each once, in path order.
-pub fn fill_backlinks(site: &mut Site, targets_per_page: &[Vec<PageId>]) {
-    for (from, targets) in targets_per_page.iter().enumerate() {
-        for &target in targets {
+/// Gives every page the pages that link to it (its `links` turned around),
+/// each once, in path order.
+pub fn fill_backlinks(site: &mut Site) {
+    for from in 0..site.pages.len() {
+        for i in 0..site.pages[from].links.len() {
+            let target = site.pages[from].links[i].target;
             let backlinks = &mut site.pages[target].backlinks;
             if backlinks.last() != Some(&from) {
                 backlinks.push(from);

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kneading::check::{CheckOptions, CheckReport, check};
+use kneading::init::init;
 use kneading::serve::{ServeOptions, serve};
 use kneading::watch::build_and_watch;
 use kneading::{BuildOptions, BuildSummary, build};
@@ -62,6 +64,26 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site in memory, writing nothing, and report errors and warnings.
+    Check {
+        /// The site folder (with site.yaml). Default: the current folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Fail (exit code 1) on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Include pages marked `draft: true`; links to them become warnings.
+        #[arg(long)]
+        drafts: bool,
+        /// Replace site.yaml's base_url.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Create a new site with the bundled theme in DIR (new or empty).
+    Init {
+        /// The folder to create the site in.
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -105,6 +127,21 @@ fn main() -> ExitCode {
             open,
             report_build: print_summary,
         }),
+        Command::Check {
+            root,
+            strict,
+            drafts,
+            base_url,
+        } => match check(&CheckOptions {
+            root,
+            base_url,
+            drafts,
+            strict,
+        }) {
+            Ok(report) => return print_report(&report),
+            Err(err) => Err(err),
+        },
+        Command::Init { dir } => init(&dir).map(|created| println!("{}", created.render_message())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,6 +175,16 @@ fn print_summary(summary: &BuildSummary) {
         summary.elapsed.as_millis(),
         summary.output_dir.display(),
     );
+}
+
+/// The check's findings, then its summary, on standard output: they are what
+/// the command is for.
+fn print_report(report: &CheckReport) -> ExitCode {
+    for diagnostic in &report.diagnostics {
+        println!("{diagnostic}");
+    }
+    println!("{}", report.summary());
+    ExitCode::from(report.exit_code() as u8)
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -1,16 +1,18 @@
 //! Markdown to HTML with pulldown-cmark. Owns the parser options (one function),
 //! heading ids and anchors, the table of contents and the word count. It returns
-//! a plain `Rendered` value (HTML, plain text, the steps of a how-to) so later
-//! stages never re-parse HTML. It does not know
+//! a plain `Rendered` value (HTML, plain text, the steps of a how-to, images
+//! without alt text) so later stages never re-parse HTML. It does not know
 //! other pages: every link and image destination is handed to a `LinkResolver`,
 //! which says what to write instead.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
+use crate::diagnostic::line_col;
 use crate::slug::slugify;
 
 /// What rendering a body produced.
@@ -30,6 +32,9 @@ pub struct Rendered {
     pub steps: Vec<String>,
     /// Every heading id on the page, in document order.
     pub anchors: Vec<String>,
+    /// Where images without alt text start, as 1-based (line, column) in the
+    /// body (line 1 is the first line after the front matter); see `MissingAlt`.
+    pub images_without_alt: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,7 +111,8 @@ pub fn render_markdown(
     let mut steps = StepsList::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
-    let mut parser = resolve_links(body, config, links).into_iter();
+    let mut missing_alt = MissingAlt::default();
+    let mut parser = resolve_links(body, config, links, &mut missing_alt).into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
         steps.observe(&event);
@@ -148,21 +154,25 @@ pub fn render_markdown(
         word_count: text.word_count(),
         text: text.text,
         steps: steps.items,
+        images_without_alt: missing_alt.positions(body),
     }
 }
 
 /// Parses `body`, replacing every link and image destination with the
 /// resolver's answer. Runs before headings are read so that links inside
 /// headings are resolved too and the table of contents shows their final text.
+/// Images without alt text are noted on the way, while positions are known.
 fn resolve_links<'a>(
     body: &'a str,
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
+    missing_alt: &mut MissingAlt,
 ) -> Vec<Event<'a>> {
     let mut events = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
     for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+        missing_alt.observe(&event, &range);
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -227,6 +237,122 @@ fn resolve_links<'a>(
         }
     }
     events
+}
+
+/// Finds images a screen reader cannot describe: Markdown images with no alt
+/// text (`![](photo.png)`), and raw `<img>` tags with no `alt` attribute.
+/// `alt=""` in raw HTML is the standard mark of a decorative image, so it
+/// passes; Markdown has no such mark.
+#[derive(Default)]
+struct MissingAlt {
+    /// Byte offsets in the body of the images found.
+    offsets: Vec<usize>,
+    /// The Markdown images being read: where each starts, and whether alt text was seen.
+    open: Vec<(usize, bool)>,
+    /// The HTML block being read, joined, so a tag spread over lines is one tag;
+    /// with, per line, its offset in the joined text and in the body.
+    block: Option<(String, Vec<(usize, usize)>)>,
+}
+
+impl MissingAlt {
+    fn observe(&mut self, event: &Event<'_>, range: &Range<usize>) {
+        match event {
+            Event::Start(Tag::Image { .. }) => self.open.push((range.start, false)),
+            Event::End(TagEnd::Image) => {
+                if let Some((offset, false)) = self.open.pop() {
+                    self.offsets.push(offset);
+                }
+            }
+            Event::Text(text) | Event::Code(text) if !text.trim().is_empty() => {
+                if let Some(image) = self.open.last_mut() {
+                    image.1 = true;
+                }
+            }
+            Event::Start(Tag::HtmlBlock) => self.block = Some(Default::default()),
+            Event::Html(html) => match &mut self.block {
+                Some((joined, lines)) => {
+                    lines.push((joined.len(), range.start));
+                    joined.push_str(html);
+                }
+                None => self.offsets.extend(
+                    img_tags_without_alt(html)
+                        .into_iter()
+                        .map(|at| range.start + at),
+                ),
+            },
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some((joined, lines)) = self.block.take() {
+                    for at in img_tags_without_alt(&joined) {
+                        let after = lines.partition_point(|&(start, _)| start <= at);
+                        let line = after.checked_sub(1).and_then(|i| lines.get(i));
+                        if let Some(&(start, body_offset)) = line {
+                            self.offsets.push(body_offset + at - start);
+                        }
+                    }
+                }
+            }
+            Event::InlineHtml(html) => self.offsets.extend(
+                img_tags_without_alt(html)
+                    .into_iter()
+                    .map(|at| range.start + at),
+            ),
+            _ => {}
+        }
+    }
+
+    fn positions(mut self, body: &str) -> Vec<(usize, usize)> {
+        self.offsets.sort_unstable();
+        self.offsets.iter().map(|&at| line_col(body, at)).collect()
+    }
+}
+
+/// Byte offsets of the `<img>` tags in `html` that have no `alt` attribute.
+fn img_tags_without_alt(html: &str) -> Vec<usize> {
+    // ASCII lowercasing keeps every byte offset.
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("<img") {
+        let start = from + at;
+        from = start + "<img".len();
+        let rest = &lower[from..];
+        let is_img = rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>');
+        if is_img && !attribute_names(rest).contains(&"alt") {
+            found.push(start);
+        }
+    }
+    found
+}
+
+/// The attribute names of a tag, read from just after the tag's name to its `>`.
+fn attribute_names(tag: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = tag;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
+        if rest.is_empty() || rest.starts_with('>') {
+            return names;
+        }
+        let end = rest
+            .find(|c: char| c.is_ascii_whitespace() || matches!(c, '=' | '>' | '/'))
+            .unwrap_or(rest.len());
+        names.push(&rest[..end]);
+        rest = rest[end..].trim_start();
+        if let Some(value) = rest.strip_prefix('=') {
+            let value = value.trim_start();
+            rest = match value.chars().next() {
+                Some(quote @ ('"' | '\'')) => value[1..]
+                    .find(quote)
+                    .map_or("", |close| &value[close + 2..]),
+                _ => {
+                    let end = value
+                        .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                        .unwrap_or(value.len());
+                    &value[end..]
+                }
+            };
+        }
+    }
 }
 
 /// The events inside a heading, up to (and consuming) its end.
@@ -572,6 +698,28 @@ mod tests {
         ] {
             assert!(r.html.contains(needle), "{needle} missing in {}", r.html);
         }
+    }
+
+    #[test]
+    fn images_without_alt_text_are_found_with_their_positions() {
+        let body = "![](a.png) ![ ](b.png) ![fine](c.png)\n\n\
+                    text <img src=\"d.png\"> <img alt=\"\" src=\"e.png\">\n\n\
+                    <div>\n  <img\n    src=\"f.png\">\n  <IMG SRC=g.png ALT=g>\n</div>\n\n\
+                    `<img src=code.png>` <imgx> <img title='alt=x' src=h.png/>\n";
+        let r = render(body);
+        assert_eq!(
+            r.images_without_alt,
+            [(1, 1), (1, 12), (3, 6), (6, 3), (11, 29)]
+        );
+    }
+
+    #[test]
+    fn attribute_names_skip_values() {
+        assert_eq!(
+            attribute_names(" src=\"a>b\" title='x y' hidden data-x=1/>"),
+            ["src", "title", "hidden", "data-x"]
+        );
+        assert_eq!(attribute_names(">alt=x"), Vec::<&str>::new());
     }
 
     #[test]

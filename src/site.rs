@@ -53,6 +53,9 @@ pub struct Page {
     /// The page's taxonomy terms, folded, in front-matter order.
     pub terms: Vec<TermRef>,
     pub rendered: Rendered,
+    /// The other pages this page's Markdown links to, in link order, with where
+    /// each link is written (filled by link resolution).
+    pub links: Vec<PageLink>,
     /// Pages whose Markdown links here, in path order (filled by link resolution).
     pub backlinks: Vec<PageId>,
     /// Explicit `related:` pages first, then pages sharing terms (at most five).
@@ -77,6 +80,7 @@ impl Page {
             assets: Vec::new(),
             terms: Vec::new(),
             rendered: Rendered::default(),
+            links: Vec::new(),
             backlinks: Vec::new(),
             related: Vec::new(),
         }
@@ -134,6 +138,15 @@ impl Page {
             })
             .collect()
     }
+}
+
+/// A link from a page's Markdown to another page, and where it is written in
+/// the linking page's file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLink {
+    pub target: PageId,
+    pub line: usize,
+    pub col: usize,
 }
 
 /// A non-Markdown file under content/, copied beside its page.

@@ -102,6 +102,13 @@ impl TestSite {
         site
     }
 
+    /// An empty temp folder, for commands that make a site (`knead init`).
+    pub fn empty() -> TestSite {
+        TestSite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     /// A copy of the repository's own site: site.yaml, content/ and themes/.
     pub fn bundled() -> TestSite {
         let site = TestSite {
