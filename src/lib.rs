@@ -7,6 +7,8 @@
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
+//! Beside the pipeline, `new_page` (`knead new`) and `schema` (`knead schema`)
+//! are tools for authors; they read site.yaml with the same parser.
 
 pub mod aliases;
 pub mod config;
@@ -16,8 +18,10 @@ pub mod front_matter;
 pub mod links;
 pub mod live_reload;
 pub mod markdown;
+pub mod new_page;
 pub mod output;
 pub mod related;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;
@@ -205,7 +209,7 @@ fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>, Error> {
     .transpose()
 }
 
-fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
+pub(crate) fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
     let bytes = std::fs::read(&path).map_err(|err| {
         Error::Usage(format!(
