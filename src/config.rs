@@ -12,7 +12,8 @@ use crate::yaml::{Fields, Origin};
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
-const KNOWN_KEYS: &[&str] = &[
+/// Every top-level key `parse_config` reads.
+pub const KNOWN_KEYS: &[&str] = &[
     "title",
     "base_url",
     "description",
@@ -48,6 +49,10 @@ pub struct Taxonomy {
     /// As used in URLs (`body-areas`).
     pub slug: String,
 }
+
+/// The fields of `MarkdownConfig`, for the JSON schema; a test checks them
+/// against the struct.
+pub const MARKDOWN_KEYS: &[&str] = &["smart_punctuation", "heading_anchors"];
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -7,6 +7,8 @@
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
+//! Beside the pipeline, `new_page` (`knead new`) and `schema` (`knead schema`)
+//! are tools for authors; they read site.yaml with the same parser.
 
 pub mod aliases;
 pub mod check;
@@ -19,8 +21,10 @@ pub mod init;
 pub mod links;
 pub mod live_reload;
 pub mod markdown;
+pub mod new_page;
 pub mod output;
 pub mod related;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;

@@ -5,9 +5,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use kneading::check::{CheckOptions, CheckReport, check};
+use kneading::diagnostic::Error;
 use kneading::init::init;
+use kneading::new_page::{NewPage, new_page};
+use kneading::schema::{SchemaKind, SchemaRequest, make_schemas};
 use kneading::serve::{ServeOptions, serve};
 use kneading::watch::build_and_watch;
 use kneading::{BuildOptions, BuildSummary, build};
@@ -84,6 +87,44 @@ enum Command {
         /// The folder to create the site in.
         dir: PathBuf,
     },
+    /// Create a draft page with its front matter filled in, and a section
+    /// `_index.md` for every folder it creates.
+    New {
+        /// The new page, relative to content/ (e.g. guides/first-session.md).
+        path: PathBuf,
+        /// The site folder (with site.yaml). Default: the current folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Print or write JSON Schemas for site.yaml and front matter, for editors.
+    Schema {
+        /// Which schema to print; with --out, which to write (default: both).
+        #[arg(value_enum)]
+        which: Option<Which>,
+        /// The site whose taxonomies go into the front-matter schema.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Write site.schema.json and front-matter.schema.json into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Which {
+    /// The schema of site.yaml.
+    Site,
+    /// The schema of front matter, with the site's taxonomies.
+    FrontMatter,
+}
+
+impl From<Which> for SchemaKind {
+    fn from(which: Which) -> SchemaKind {
+        match which {
+            Which::Site => SchemaKind::Site,
+            Which::FrontMatter => SchemaKind::FrontMatter,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -142,6 +183,30 @@ fn main() -> ExitCode {
             Err(err) => Err(err),
         },
         Command::Init { dir } => init(&dir).map(|created| println!("{}", created.render_message())),
+        Command::New { path, root } => {
+            let request = NewPage {
+                root,
+                path,
+                date: jiff::Zoned::now().date(),
+            };
+            let created = new_page(&request).map(|files| print_files("created", &files));
+            return finish(created, "nothing was created");
+        }
+        Command::Schema { which, root, out } => {
+            let request = SchemaRequest {
+                root,
+                kind: which.map(SchemaKind::from),
+                out_dir: out,
+            };
+            let made = make_schemas(&request).map(|made| {
+                for warning in &made.warnings {
+                    eprintln!("{warning}");
+                }
+                print!("{}", made.printed);
+                print_files("wrote", &made.written);
+            });
+            return finish(made, "no schema was written");
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,6 +214,31 @@ fn main() -> ExitCode {
             eprintln!("{err}");
             ExitCode::from(err.exit_code() as u8)
         }
+    }
+}
+
+/// The exit code of a command that builds nothing; site.yaml errors are
+/// listed as a build lists them, with what they mean for this command.
+fn finish(result: Result<(), Error>, outcome: &str) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Build(diagnostics)) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            eprintln!("{outcome}");
+            ExitCode::from(1)
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+fn print_files(verb: &str, files: &[PathBuf]) {
+    for file in files {
+        println!("{verb} {}", file.display());
     }
 }
 
