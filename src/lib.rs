@@ -1,9 +1,10 @@
 //! kneading: a static site generator. The pipeline, one stage per module:
 //! discover → front matter → site model (URLs, sections, taxonomies) → Markdown
-//! with links resolved → backlinks and related pages → templates (queued),
-//! aliases and the search index → output (which renders the queued pages as it
-//! writes them). A build whose inputs match the stamp of the output it would
-//! replace stops after discovery.
+//! with links resolved → backlinks and related pages → publishing files
+//! (sitemap, feed, robots.txt) → templates (queued), aliases and the search
+//! index → output (which renders the queued pages as it writes them). A build
+//! whose inputs match the stamp of the output it would replace stops after
+//! discovery.
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
@@ -17,6 +18,7 @@ pub mod links;
 pub mod live_reload;
 pub mod markdown;
 pub mod output;
+pub mod publish;
 pub mod related;
 pub mod search;
 pub mod serve;
@@ -110,13 +112,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     );
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     render_and_link(&mut site, &static_paths, &mut diagnostics);
+    // Before `take_contents`: the feed holds the newest pages' HTML.
+    let mut generated = publish::publish_files(&site);
     let input = TemplateInput {
         templates: &templates,
         static_files: static_paths,
     };
     let contents = take_contents(&mut site);
     let renderer = render_site(&site, contents, &input, &mut diagnostics);
-    let mut generated = aliases::alias_pages(&site, &mut diagnostics);
+    generated.extend(aliases::alias_pages(&site, &mut diagnostics));
     generated.extend(search::search_index(&site));
     let copied = CopiedFiles {
         root: &options.root,
@@ -263,8 +267,8 @@ pub fn render_pages(
         .collect()
 }
 
-/// Pages rendered from templates, generated files (alias redirects, the
-/// search index), assets beside their pages, then static files.
+/// Pages rendered from templates, generated files (publishing files, alias
+/// redirects, the search index), assets beside their pages, then static files.
 pub fn plan_output(
     site: &Site,
     renderer: &PageRenderer,

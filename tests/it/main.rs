@@ -10,6 +10,7 @@ mod bundled_site;
 mod bundled_theme;
 mod content_errors;
 mod links;
+mod publish;
 mod rebuilds;
 mod serve;
 mod site_graph;
