@@ -18,6 +18,7 @@ pub mod links;
 pub mod live_reload;
 pub mod markdown;
 pub mod output;
+pub mod progress;
 pub mod publish;
 pub mod related;
 pub mod search;
@@ -32,6 +33,7 @@ mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -41,6 +43,7 @@ use diagnostic::{Diagnostic, Diagnostics, Error};
 use discover::{CONTENT_DIR, Sources, load_sources};
 use links::{LinkIndex, PageLinks, PageLinksFound};
 use output::{OutputPlan, Written, check_output_dir, write_output};
+use progress::{CountedRender, Progress};
 use site::{Site, SiteOptions, load_site};
 use stamp::Stamp;
 use templates::{PageRenderer, RenderedFile, TemplateInput, render_site};
@@ -54,6 +57,8 @@ pub struct BuildOptions {
     /// `--base-url`: replaces site.yaml's `base_url`.
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Told about each page as it is rendered for the output (a progress bar).
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 impl BuildOptions {
@@ -131,7 +136,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
         return Err(Error::build(diagnostics));
     }
     let summary = summarize(&site, &plan, output_dir, started, diagnostics);
-    let written = write_site(&plan, renderer, digest, summary)?;
+    let progress = options.progress.as_deref();
+    let written = write_site(&plan, renderer, digest, summary, progress)?;
     Ok(BuildSummary {
         elapsed: started.elapsed(),
         ..written
@@ -146,6 +152,7 @@ fn write_site(
     renderer: PageRenderer,
     digest: String,
     summary: BuildSummary,
+    progress: Option<&dyn Progress>,
 ) -> Result<BuildSummary, Error> {
     // A build with warnings is never skipped, so that they are shown again.
     let stamp = summary.warnings.is_empty().then(|| Stamp {
@@ -155,7 +162,11 @@ fn write_site(
         assets: summary.assets,
         files: Vec::new(),
     });
-    match write_output(&summary.output_dir, plan, &renderer, stamp)? {
+    let counted = CountedRender::new(&renderer, progress, renderer.files().count());
+    let written = write_output(&summary.output_dir, plan, &counted, stamp);
+    // Ends the progress display before anything is printed.
+    drop(counted);
+    match written? {
         Written::Done => Ok(summary),
         Written::RenderFailed => Err(Error::build(
             summary

@@ -4,8 +4,10 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use kneading::progress::{Progress, TerminalProgress};
 use kneading::serve::{ServeOptions, serve};
 use kneading::watch::build_and_watch;
 use kneading::{BuildOptions, BuildSummary, build};
@@ -40,6 +42,9 @@ enum Command {
         /// Keep running and rebuild on every change (Ctrl+C to stop).
         #[arg(long)]
         watch: bool,
+        /// Print no progress bar and no summary; warnings and errors are still printed.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Build the site at a local address, serve it, and rebuild and reload on every change.
     Serve {
@@ -61,6 +66,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Print no progress bar and no build summaries; warnings and errors are still printed.
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -73,17 +81,20 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             watch,
+            quiet,
         } => {
             let options = BuildOptions {
                 root,
                 output_dir: output,
                 base_url,
                 drafts,
+                progress: progress_display(quiet),
             };
+            let report = reporter(quiet);
             if watch {
-                build_and_watch(&options, print_summary)
+                build_and_watch(&options, report)
             } else {
-                build(&options).map(|summary| print_summary(&summary))
+                build(&options).map(|summary| report(&summary))
             }
         }
         Command::Serve {
@@ -93,17 +104,19 @@ fn main() -> ExitCode {
             port,
             open,
             drafts,
+            quiet,
         } => serve(&ServeOptions {
             build: BuildOptions {
                 root,
                 output_dir: output,
                 base_url: None,
                 drafts,
+                progress: progress_display(quiet),
             },
             bind,
             port,
             open,
-            report_build: print_summary,
+            report_build: reporter(quiet),
         }),
     };
     match result {
@@ -115,10 +128,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_summary(summary: &BuildSummary) {
+/// A progress bar on a terminal, unless `--quiet`.
+fn progress_display(quiet: bool) -> Option<Arc<dyn Progress>> {
+    if quiet {
+        return None;
+    }
+    TerminalProgress::for_stderr().map(|bar| Arc::new(bar) as Arc<dyn Progress>)
+}
+
+fn reporter(quiet: bool) -> fn(&BuildSummary) {
+    if quiet { print_warnings } else { print_summary }
+}
+
+fn print_warnings(summary: &BuildSummary) {
     for warning in &summary.warnings {
         eprintln!("{warning}");
     }
+}
+
+fn print_summary(summary: &BuildSummary) {
+    print_warnings(summary);
     let unchanged = if summary.up_to_date {
         " (nothing changed)"
     } else {

@@ -341,6 +341,24 @@ fn files_named_like_published_files_are_errors_naming_both() {
 }
 
 #[test]
+fn quiet_build_prints_nothing_and_piped_stderr_gets_no_progress() {
+    let site = dated_site();
+    let quiet = site.build(&["--quiet"]);
+    quiet.assert_ok();
+    assert_eq!(quiet.stdout, "");
+    assert_eq!(quiet.stderr, "");
+    site.file("content/guides/b.md", &page("title: B2", "Changed.\n"));
+    let normal = site.build(&[]);
+    normal.assert_ok();
+    assert!(
+        normal.stdout.starts_with("built 3 pages, 2 sections"),
+        "{}",
+        normal.stdout
+    );
+    assert_eq!(normal.stderr, "", "no progress bar when stderr is a pipe");
+}
+
+#[test]
 fn bundled_theme_links_the_feed_when_it_is_on() {
     let site = TestSite::bundled();
     site.build(&[]).assert_ok();
