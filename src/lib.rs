@@ -118,7 +118,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     render_and_link(&mut site, &static_paths, &mut diagnostics);
     // Before `take_contents`: the feed holds the newest pages' HTML.
-    let mut generated = publish::publish_files(&site);
+    let mut generated = publish::publish_files(&site, &static_paths);
     let input = TemplateInput {
         templates: &templates,
         static_files: static_paths,

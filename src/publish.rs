@@ -4,13 +4,17 @@
 //! which pages the feed holds. It neither renders templates (the 404 page is a
 //! template) nor writes files.
 //!
+//! A site's own `robots.txt` (in static/ or content/) replaces the generated
+//! one, as in Hugo and Jekyll: it is the one file authors commonly write by
+//! hand. Any other file at these paths is a collision the output plan reports.
+//!
 //! The feed holds pages' HTML, so it must be made before `take_contents` moves
 //! that HTML to the templates. Cost: linear in pages plus taxonomy terms; the
 //! sitemap sorts its URLs, the feed picks its entries without a full sort.
 
 use std::cmp::Ordering;
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::BaseUrl;
 use crate::front_matter::PageDate;
@@ -33,12 +37,23 @@ const SITEMAP_URLS: usize = 50_000;
 const ORIGIN: &str = "knead";
 const FEED_ORIGIN: &str = "knead (feed: true in site.yaml)";
 
-/// Every publishing file of the site.
-pub fn publish_files(site: &Site) -> Vec<RenderedFile> {
+/// Every publishing file of the site. `static_files` are output-relative
+/// paths of the static files, which may hold the site's own robots.txt.
+pub fn publish_files(site: &Site, static_files: &[&Path]) -> Vec<RenderedFile> {
     let mut files = sitemap_files(&site.config.base_url, sitemap_entries(site), SITEMAP_URLS);
     files.extend(feed(site));
-    files.push(robots(&site.config.base_url));
+    if !has_own_robots(site, static_files) {
+        files.push(robots(&site.config.base_url));
+    }
     files
+}
+
+fn has_own_robots(site: &Site, static_files: &[&Path]) -> bool {
+    static_files.contains(&Path::new(ROBOTS_FILE))
+        || site
+            .assets
+            .iter()
+            .any(|asset| asset.url.strip_prefix('/') == Some(ROBOTS_FILE))
 }
 
 /// One `<url>` of the sitemap.

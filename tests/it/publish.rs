@@ -327,17 +327,28 @@ fn base_url_flag_moves_every_published_url() {
 #[test]
 fn files_named_like_published_files_are_errors_naming_both() {
     let site = dated_site();
-    site.file("static/robots.txt", "User-agent: *\n");
+    site.file("static/sitemap.xml", "<urlset/>\n");
     site.file("content/atom.xml", "<feed/>\n");
     site.build(&[])
         .assert_code(1)
         .assert_stderr_has(
-            "static/robots.txt: error: writes output file robots.txt, which knead writes too",
+            "static/sitemap.xml: error: writes output file sitemap.xml, which knead writes too",
         )
         .assert_stderr_has(
             "content/atom.xml: error: writes output file atom.xml, \
              which knead (feed: true in site.yaml) writes too",
         );
+}
+
+#[test]
+fn own_robots_txt_replaces_the_generated_one() {
+    for place in ["static", "content"] {
+        let site = dated_site();
+        let own = "User-agent: *\nDisallow: /docs/drafts/\n";
+        site.file(&format!("{place}/robots.txt"), own);
+        site.build(&[]).assert_ok();
+        assert_eq!(site.output("robots.txt"), own, "{place}/robots.txt");
+    }
 }
 
 #[test]
