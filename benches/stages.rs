@@ -478,6 +478,7 @@ impl Fixture {
             output_dir: Some(self.scratch.join(output)),
             base_url: None,
             drafts: false,
+            progress: None,
         }
     }
 }

@@ -67,10 +67,13 @@ impl PartialOrd for PageDate {
     }
 }
 
+/// `YYYY-MM-DD` is the only form of ten characters.
+const DATE_ONLY_LEN: usize = 10;
+
 impl PageDate {
     pub fn parse(text: &str) -> Result<PageDate, String> {
         let text = text.trim();
-        let instant = if text.len() == 10 {
+        let instant = if text.len() == DATE_ONLY_LEN {
             text.parse::<jiff::civil::Date>()
                 .map_err(|e| e.to_string())?
                 .to_zoned(jiff::tz::TimeZone::UTC)
@@ -83,6 +86,11 @@ impl PageDate {
             text: text.to_string(),
             instant,
         })
+    }
+
+    /// Written as a plain date, with no time of day.
+    pub fn is_date_only(&self) -> bool {
+        self.text.len() == DATE_ONLY_LEN
     }
 }
 

@@ -3,6 +3,8 @@
 //! template values, the link graph, the search index) and answers the most
 //! common change, an edit of page bodies, by rendering only what the edit can
 //! have changed and replacing only the output files whose bytes differ.
+//! The sitemap and robots.txt follow from front matter alone; the search
+//! index and the feed are made again from what changed.
 //!
 //! Anything else (front matter, a page added, removed or renamed, an asset, a
 //! template, site.yaml, static files), and any edit that produces a warning or
@@ -21,6 +23,7 @@ use crate::discover::{CONTENT_DIR, decode_text};
 use crate::front_matter::split;
 use crate::links::{self, LinkIndex};
 use crate::output::update_output;
+use crate::publish;
 use crate::search::SearchIndex;
 use crate::site::{PageId, Site};
 use crate::templates::{PageEdits, PageRenderer};
@@ -32,6 +35,9 @@ pub struct Built {
     pub(crate) renderer: PageRenderer,
     pub(crate) graph: LinkGraph,
     pub(crate) search: Option<SearchIndex>,
+    /// The HTML of the feed's pages; the feed is made again when one of
+    /// them is edited (which pages it holds follows from front matter).
+    pub(crate) feed_html: BTreeMap<PageId, String>,
     /// Output-relative path → source file.
     pub(crate) static_files: BTreeMap<PathBuf, PathBuf>,
     pub(crate) output_dir: PathBuf,
@@ -133,6 +139,7 @@ impl Built {
     fn apply(&mut self, edits: Vec<BodyEdit>) -> Option<BuildSummary> {
         let contents = self.render_edits(edits)?;
         let edited: BTreeSet<PageId> = contents.iter().map(|(id, _)| *id).collect();
+        let feed_changed = self.update_feed_html(&contents);
         let backlinks = self.refresh_backlinks();
         let jobs = self.renderer.apply_edits(
             &self.site,
@@ -156,7 +163,15 @@ impl Built {
             }
             search.file()
         });
-        if let Some(file) = &search_file {
+        let feed_html = &self.feed_html;
+        let feed_file = feed_changed
+            .then(|| {
+                publish::feed(&self.site, |id| {
+                    feed_html.get(&id).map_or("", String::as_str)
+                })
+            })
+            .flatten();
+        for file in search_file.iter().chain(&feed_file) {
             files.push((&file.rel_path, &file.text));
         }
         let written = update_output(&self.output_dir, &files).ok()?;
@@ -202,6 +217,18 @@ impl Built {
         let mut problems = Diagnostics::default();
         links::check_anchors(&self.site, into_edited.chain(out_of_edited), &mut problems);
         problems.is_empty().then_some(contents)
+    }
+
+    /// Takes the new HTML of edited pages that are in the feed; whether any were.
+    fn update_feed_html(&mut self, contents: &[(PageId, String)]) -> bool {
+        let mut changed = false;
+        for (id, html) in contents {
+            if let Some(kept) = self.feed_html.get_mut(id) {
+                kept.clone_from(html);
+                changed = true;
+            }
+        }
+        changed
     }
 
     /// Recomputes every page's backlinks from every page's links; returns

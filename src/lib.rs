@@ -1,9 +1,10 @@
 //! kneading: a static site generator. The pipeline, one stage per module:
 //! discover → front matter → site model (URLs, sections, taxonomies) → Markdown
-//! with links resolved → backlinks and related pages → templates (queued),
-//! aliases and the search index → output (which renders the queued pages as it
-//! writes them). A build whose inputs match the stamp of the output it would
-//! replace stops after discovery.
+//! with links resolved → backlinks and related pages → publishing files
+//! (sitemap, feed, robots.txt) → templates (queued), aliases and the search
+//! index → output (which renders the queued pages as it writes them). A build
+//! whose inputs match the stamp of the output it would replace stops after
+//! discovery.
 //! Each stage takes the previous stage's value and returns a new one; only
 //! discovery and output touch the disk. Problems are collected as diagnostics
 //! across stages and reported together.
@@ -23,6 +24,8 @@ pub mod live_reload;
 pub mod markdown;
 pub mod new_page;
 pub mod output;
+pub mod progress;
+pub mod publish;
 pub mod related;
 pub mod schema;
 pub mod search;
@@ -37,6 +40,7 @@ mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -47,6 +51,7 @@ use discover::{CONTENT_DIR, Sources, load_sources};
 use incremental::Built;
 use links::{AnchorCheck, LinkIndex, PageLinks, PageLinksFound};
 use output::{OutputPlan, Written, check_output_dir, write_output};
+use progress::{CountedRender, Progress};
 use search::SearchIndex;
 use site::{PageId, Site, SiteOptions, load_site};
 use stamp::Stamp;
@@ -61,6 +66,8 @@ pub struct BuildOptions {
     /// `--base-url`: replaces site.yaml's `base_url`.
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Told about each page as it is rendered for the output (a progress bar).
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 impl BuildOptions {
@@ -120,6 +127,7 @@ fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>)
         plan,
         graph,
         search,
+        feed_html,
         static_files,
     } = assemble_site(
         &options.root,
@@ -132,7 +140,8 @@ fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>)
         return Err(Error::build(diagnostics));
     }
     let summary = summarize(&site, &plan, output_dir, started, diagnostics);
-    let (written, renderer) = write_site(&plan, renderer, digest, summary)?;
+    let progress = options.progress.as_deref();
+    let (written, renderer) = write_site(&plan, renderer, digest, summary, progress)?;
     let summary = BuildSummary {
         elapsed: started.elapsed(),
         ..written
@@ -142,6 +151,7 @@ fn build_keeping(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>)
         renderer,
         graph,
         search,
+        feed_html,
         static_files,
         output_dir: summary.output_dir.clone(),
         files: summary.files,
@@ -158,6 +168,8 @@ pub struct Assembled {
     pub plan: OutputPlan,
     pub graph: LinkGraph,
     pub search: Option<SearchIndex>,
+    /// The HTML of the feed's pages (see `publish::feed_html`).
+    pub feed_html: BTreeMap<PageId, String>,
     /// Output-relative path → source file.
     pub static_files: BTreeMap<PathBuf, PathBuf>,
 }
@@ -182,13 +194,16 @@ pub fn assemble_site(
     let mut site = load_site(config, markdown, assets, options, diagnostics);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let graph = render_and_link(&mut site, &static_paths, diagnostics);
+    // Before `take_contents`: the feed holds the newest pages' HTML.
+    let mut generated = publish::publish_files(&site, &static_paths);
+    let feed_html = publish::feed_html(&site);
     let input = TemplateInput {
         templates: &templates,
         static_files: static_paths,
     };
     let contents = take_contents(&mut site);
     let renderer = render_site(&site, contents, &input, diagnostics);
-    let mut generated = aliases::alias_pages(&site, diagnostics);
+    generated.extend(aliases::alias_pages(&site, diagnostics));
     let search = SearchIndex::new(&site);
     generated.extend(search.as_ref().map(SearchIndex::file));
     let copied = CopiedFiles {
@@ -202,6 +217,7 @@ pub fn assemble_site(
         plan,
         graph,
         search,
+        feed_html,
         static_files,
     }
 }
@@ -214,6 +230,7 @@ fn write_site(
     renderer: PageRenderer,
     digest: String,
     summary: BuildSummary,
+    progress: Option<&dyn Progress>,
 ) -> Result<(BuildSummary, PageRenderer), Error> {
     // A build with warnings is never skipped, so that they are shown again.
     let stamp = summary.warnings.is_empty().then(|| Stamp {
@@ -223,7 +240,11 @@ fn write_site(
         assets: summary.assets,
         files: Vec::new(),
     });
-    match write_output(&summary.output_dir, plan, &renderer, stamp)? {
+    let counted = CountedRender::new(&renderer, progress, renderer.files().count());
+    let written = write_output(&summary.output_dir, plan, &counted, stamp);
+    // Ends the progress display before anything is printed.
+    drop(counted);
+    match written? {
         Written::Done => Ok((summary, renderer)),
         Written::RenderFailed => Err(Error::build(
             summary
@@ -364,8 +385,8 @@ pub fn render_page(
     (rendered, links.found)
 }
 
-/// Pages rendered from templates, generated files (alias redirects, the
-/// search index), assets beside their pages, then static files.
+/// Pages rendered from templates, generated files (publishing files, alias
+/// redirects, the search index), assets beside their pages, then static files.
 pub fn plan_output(
     site: &Site,
     renderer: &PageRenderer,

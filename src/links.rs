@@ -29,9 +29,9 @@ use crate::slug::slugify;
 /// Files knead itself writes beside the pages; links and `get_url` may name them.
 pub const GENERATED_FILES: &[&str] = &[
     "404.html",
-    "atom.xml",
-    "sitemap.xml",
-    "robots.txt",
+    crate::publish::FEED_FILE,
+    crate::publish::SITEMAP_FILE,
+    crate::publish::ROBOTS_FILE,
     crate::search::SEARCH_INDEX_FILE,
 ];
 

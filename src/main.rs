@@ -4,12 +4,14 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kneading::check::{CheckOptions, CheckReport, check};
 use kneading::diagnostic::Error;
 use kneading::init::init;
 use kneading::new_page::{NewPage, new_page};
+use kneading::progress::{Progress, TerminalProgress};
 use kneading::schema::{SchemaKind, SchemaRequest, make_schemas};
 use kneading::serve::{ServeOptions, serve};
 use kneading::watch::build_and_watch;
@@ -45,6 +47,9 @@ enum Command {
         /// Keep running and rebuild on every change (Ctrl+C to stop).
         #[arg(long)]
         watch: bool,
+        /// Print no progress bar and no summary; warnings and errors are still printed.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Build the site at a local address, serve it, and rebuild and reload on every change.
     Serve {
@@ -66,6 +71,9 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Print no progress bar and no build summaries; warnings and errors are still printed.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Build the site in memory, writing nothing, and report errors and warnings.
     Check {
@@ -136,17 +144,20 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             watch,
+            quiet,
         } => {
             let options = BuildOptions {
                 root,
                 output_dir: output,
                 base_url,
                 drafts,
+                progress: progress_display(quiet),
             };
+            let report = reporter(quiet);
             if watch {
-                build_and_watch(&options, print_summary)
+                build_and_watch(&options, report)
             } else {
-                build(&options).map(|summary| print_summary(&summary))
+                build(&options).map(|summary| report(&summary))
             }
         }
         Command::Serve {
@@ -156,17 +167,19 @@ fn main() -> ExitCode {
             port,
             open,
             drafts,
+            quiet,
         } => serve(&ServeOptions {
             build: BuildOptions {
                 root,
                 output_dir: output,
                 base_url: None,
                 drafts,
+                progress: progress_display(quiet),
             },
             bind,
             port,
             open,
-            report_build: print_summary,
+            report_build: reporter(quiet),
         }),
         Command::Check {
             root,
@@ -242,10 +255,26 @@ fn print_files(verb: &str, files: &[PathBuf]) {
     }
 }
 
-fn print_summary(summary: &BuildSummary) {
+/// A progress bar on a terminal, unless `--quiet`.
+fn progress_display(quiet: bool) -> Option<Arc<dyn Progress>> {
+    if quiet {
+        return None;
+    }
+    TerminalProgress::for_stderr().map(|bar| Arc::new(bar) as Arc<dyn Progress>)
+}
+
+fn reporter(quiet: bool) -> fn(&BuildSummary) {
+    if quiet { print_warnings } else { print_summary }
+}
+
+fn print_warnings(summary: &BuildSummary) {
     for warning in &summary.warnings {
         eprintln!("{warning}");
     }
+}
+
+fn print_summary(summary: &BuildSummary) {
+    print_warnings(summary);
     let unchanged = match summary.updated_files {
         _ if summary.up_to_date => " (nothing changed)".to_string(),
         Some(files) => format!(

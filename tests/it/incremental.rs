@@ -158,7 +158,7 @@ fn site_with_dependents() -> TestSite {
     let site = TestSite::new();
     site.file(
         "site.yaml",
-        &format!("{}search: true\n", crate::harness::SITE_YAML),
+        &format!("{}search: true\nfeed: true\n", crate::harness::SITE_YAML),
     );
     site.file(
         "templates/index.html",
@@ -179,7 +179,10 @@ fn site_with_dependents() -> TestSite {
     site.file("content/docs/_index.md", &page("title: Docs", "All docs."));
     site.file(
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\nOne two three.\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\nOne two three.\n",
+        ),
     );
     site.file(
         "content/docs/b.md",
@@ -202,7 +205,7 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
         &site,
         "content/docs/a.md",
         &page(
-            "title: A\ntags: [x]",
+            "title: A\ndate: 2024-05-01\ntags: [x]",
             "## Start\n\nOne two three four five.\n\n## Later\n",
         ),
     );
@@ -210,13 +213,17 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
     assert!(site.output("index.html").contains("a-words=7"));
     assert!(site.output("docs/index.html").contains("words=7"));
     assert!(site.output("search-index.json").contains("four five"));
+    assert!(site.output("atom.xml").contains("four five"));
     assert_same_as_full_build(&site);
 
     // A new link: the target gains a backlink.
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\nNow [[C]].\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\nNow [[C]].\n",
+        ),
     );
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
@@ -225,7 +232,10 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\nNo links.\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\nNo links.\n",
+        ),
     );
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
@@ -234,7 +244,10 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\n## Fresh\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\n## Fresh\n",
+        ),
     );
     save(
         &site,
@@ -277,7 +290,10 @@ fn other_changes_and_problems_take_a_full_build() {
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "No headings now.\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "No headings now.\n",
+        ),
     );
     let lines = watch.settle();
     let report = lines.join("\n");
@@ -295,7 +311,10 @@ fn other_changes_and_problems_take_a_full_build() {
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\nBack.\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\nBack.\n",
+        ),
     );
     let lines = watch.settle();
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
@@ -303,7 +322,10 @@ fn other_changes_and_problems_take_a_full_build() {
     save(
         &site,
         "content/docs/a.md",
-        &page("title: A\ntags: [x]", "## Start\n\nBack again.\n"),
+        &page(
+            "title: A\ndate: 2024-05-01\ntags: [x]",
+            "## Start\n\nBack again.\n",
+        ),
     );
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
