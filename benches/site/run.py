@@ -52,6 +52,9 @@ theme: bench
 taxonomies: [tags, categories]
 # Hugo side: typographer off, no heading anchor links.
 markdown: { smart_punctuation: false, heading_anchors: false }
+# Hugo's baseline writes a sitemap, one feed of the 20 newest pages and
+# robots.txt; knead writes sitemap.xml and robots.txt always, and this feed.
+feed: true
 """
 
 
