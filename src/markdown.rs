@@ -123,7 +123,7 @@ pub fn render_markdown(
             attrs,
         }) = event
         else {
-            events.push(event);
+            events.push(prefix_footnote(event));
             continue;
         };
         let inner = take_heading_events(&mut parser);
@@ -155,6 +155,21 @@ pub fn render_markdown(
         text: text.text,
         steps: steps.items,
         images_without_alt: missing_alt.positions(body),
+    }
+}
+
+/// Footnote labels become `fn-` ids: the renderer uses a label as the id of
+/// its definition, and a bare `[^1]` would give the id `1`, which a heading
+/// `## 1` has too.
+fn prefix_footnote(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::FootnoteReference(label) => {
+            Event::FootnoteReference(CowStr::from(format!("fn-{label}")))
+        }
+        Event::Start(Tag::FootnoteDefinition(label)) => {
+            Event::Start(Tag::FootnoteDefinition(CowStr::from(format!("fn-{label}"))))
+        }
+        other => other,
     }
 }
 
@@ -564,6 +579,14 @@ mod tests {
         render_markdown(body, &MarkdownConfig::default(), &mut |_: &LinkRef<'_>| {
             None
         })
+    }
+
+    #[test]
+    fn footnote_ids_cannot_clash_with_heading_ids() {
+        let html = render("## 1\n\nText.[^1]\n\n[^1]: The note.\n").html;
+        assert!(html.contains(r#"<h2 id="1">"#), "{html}");
+        assert!(html.contains(r##"href="#fn-1""##), "{html}");
+        assert!(html.contains(r#"id="fn-1""#), "{html}");
     }
 
     /// Renders `body`, sending every link to `/r/<dest>` and recording what the
