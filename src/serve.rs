@@ -11,7 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdListene
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -42,6 +43,10 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long Ctrl+C waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// How long a request that found nothing during a rebuild waits for the
+/// output folder to be back in place. The swap is two renames; this only
+/// covers a rebuild thread descheduled between them.
+const SWAP_WAIT: Duration = Duration::from_secs(1);
 
 /// What `knead serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -89,6 +94,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Error> {
         output_dir,
         loopback_only: options.bind.is_loopback(),
         live_reload: LiveReload::new(first_error),
+        rebuilds: Rebuilds::default(),
     });
     spawn_rebuilds(watcher, session, state.clone(), options.report_build);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -127,7 +133,7 @@ fn spawn_rebuilds(
 ) {
     std::thread::spawn(move || {
         watcher.run(|changed| {
-            let result = session.rebuild(changed);
+            let result = state.rebuilds.run(|| session.rebuild(changed));
             report_outcome(&result, report_build);
             state.live_reload.build_finished(&result, changed);
         });
@@ -143,6 +149,43 @@ pub struct ServeState {
     pub loopback_only: bool,
     /// The latest build's outcome, for open pages.
     pub live_reload: LiveReload,
+    /// Rebuilds run and running, for requests that find nothing meanwhile.
+    pub rebuilds: Rebuilds,
+}
+
+/// Counts rebuilds, so that a request can tell whether one ran while it
+/// looked for a file. A full build swaps the new output folder in with two
+/// renames (old one aside, new one in); a lookup between the two finds
+/// nothing, though the file is in both folders.
+#[derive(Debug, Default)]
+pub struct Rebuilds {
+    /// Bumped as each rebuild starts and as it ends: odd while one runs.
+    count: AtomicU64,
+}
+
+impl Rebuilds {
+    /// Runs `rebuild`, counted.
+    fn run<T>(&self, rebuild: impl FnOnce() -> T) -> T {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        let result = rebuild();
+        self.count.fetch_add(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Where the count stands now, for `ran_since`.
+    fn mark(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Whether a rebuild ran at any moment since `mark` was taken.
+    fn ran_since(&self, mark: u64) -> bool {
+        mark % 2 == 1 || self.mark() != mark
+    }
+
+    /// Whether a rebuild is running now.
+    fn running(&self) -> bool {
+        self.mark() % 2 == 1
+    }
 }
 
 /// Every route, behind the guard: the live-reload event stream, then files.
@@ -307,9 +350,8 @@ async fn serve_file(State(state): State<Arc<ServeState>>, method: Method, uri: U
         )
             .into_response();
     }
-    let root = state.output_dir.clone();
     // Resolving and reading touch the disk: keep them off the server's thread.
-    let response = tokio::task::spawn_blocking(move || respond(&root, &uri)).await;
+    let response = tokio::task::spawn_blocking(move || respond(&state, &uri)).await;
     response.unwrap_or_else(|_| {
         (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -319,23 +361,47 @@ async fn serve_file(State(state): State<Arc<ServeState>>, method: Method, uri: U
     })
 }
 
-fn respond(root: &Path, uri: &Uri) -> Response {
+/// The file asked for; a miss while a rebuild ran is looked up again once
+/// the output folder is in place, so that a full build's swap never turns an
+/// existing page into a 404.
+fn respond(state: &ServeState, uri: &Uri) -> Response {
+    let root = state.output_dir.as_path();
+    let mark = state.rebuilds.mark();
+    if let Some(response) = look_up(root, uri) {
+        return response;
+    }
+    if state.rebuilds.ran_since(mark) {
+        let started = Instant::now();
+        while !root.is_dir() && state.rebuilds.running() && started.elapsed() < SWAP_WAIT {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if let Some(response) = look_up(root, uri) {
+            return response;
+        }
+    }
+    not_found(root)
+}
+
+/// The response for a file or folder under `root`; `None` when there is none.
+fn look_up(root: &Path, uri: &Uri) -> Option<Response> {
     match resolve_request_path(root, uri.path()) {
-        Resolved::File(path) => match fs::read(&path) {
-            Ok(bytes) => file_response(StatusCode::OK, &path, bytes),
-            Err(_) => not_found(root),
-        },
+        Resolved::File(path) => {
+            let bytes = fs::read(&path).ok()?;
+            Some(file_response(StatusCode::OK, &path, bytes))
+        }
         Resolved::Redirect(mut location) => {
             if let Some(query) = uri.query() {
                 location = format!("{location}?{query}");
             }
-            (
-                StatusCode::PERMANENT_REDIRECT,
-                [(header::LOCATION, location)],
+            Some(
+                (
+                    StatusCode::PERMANENT_REDIRECT,
+                    [(header::LOCATION, location)],
+                )
+                    .into_response(),
             )
-                .into_response()
         }
-        Resolved::NotFound => not_found(root),
+        Resolved::NotFound => None,
     }
 }
 
@@ -577,6 +643,50 @@ mod tests {
         assert_eq!(resolve(&dir, "/s.txt"), Resolved::NotFound);
         assert_eq!(resolve(&dir, "/up/secret.txt"), Resolved::NotFound);
         assert_eq!(resolve(&dir, "/up/"), Resolved::NotFound);
+    }
+
+    fn state(output_dir: PathBuf) -> ServeState {
+        ServeState {
+            output_dir,
+            loopback_only: true,
+            live_reload: LiveReload::new(None),
+            rebuilds: Rebuilds::default(),
+        }
+    }
+
+    #[test]
+    fn respond_waits_out_the_swap_of_a_full_build() {
+        let dir = site();
+        let output = dir.path().join("output");
+        let staging = dir.path().join("staging");
+        fs::create_dir(&staging).expect("staging folder");
+        fs::write(staging.join("index.html"), "new home").expect("write");
+        let state = state(output.clone());
+        let (moved_aside, was_moved_aside) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                state.rebuilds.run(|| {
+                    fs::rename(&output, dir.path().join("old")).expect("move aside");
+                    moved_aside.send(()).expect("tell");
+                    std::thread::sleep(Duration::from_millis(100));
+                    fs::rename(&staging, &output).expect("move in");
+                });
+            });
+            was_moved_aside.recv().expect("moved aside");
+            let response = respond(&state, &Uri::from_static("/"));
+            assert_eq!(response.status(), StatusCode::OK);
+        });
+    }
+
+    #[test]
+    fn respond_answers_a_miss_outside_rebuilds_with_404() {
+        let dir = site();
+        let state = state(dir.path().join("output"));
+        let response = respond(&state, &Uri::from_static("/nope/"));
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let no_output = self::state(dir.path().join("never-built"));
+        let response = respond(&no_output, &Uri::from_static("/"));
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod check;
 mod content_errors;
 mod init;
 mod links;
+mod load;
 mod new_page;
 mod publish;
 mod rebuilds;

@@ -73,6 +73,16 @@ impl Server {
         server
     }
 
+    /// The server's process id, to read its memory use from /proc.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server is still running: it has not crashed or exited.
+    pub(crate) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills the server and returns what it wrote to stderr.
     fn stop(&mut self) -> String {
         let _ = self.child.kill();
@@ -125,16 +135,16 @@ fn serving_port(line: &str) -> Option<u16> {
 
 /// A response, or what was left of one when the server hung up.
 #[derive(Debug)]
-struct Reply {
+pub(crate) struct Reply {
     /// 0 when no status line came back.
-    status: u16,
+    pub(crate) status: u16,
     /// The header lines, lower-cased.
-    headers: String,
-    body: String,
+    pub(crate) headers: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.lines().find_map(|line| {
             let (key, value) = line.split_once(':')?;
             (key.trim() == name).then(|| value.trim())
