@@ -153,11 +153,14 @@ impl Walker {
                 if entry.depth() == 0 {
                     return true;
                 }
-                let Some(name) = entry.file_name().to_str() else {
-                    skipped.push(self.non_utf8_name(entry));
+                // The bytes that make a name not UTF-8 never make it ignored
+                // or not: hidden and temporary names are told by ASCII.
+                let name = entry.file_name().to_string_lossy();
+                if is_ignored(&name, entry.file_type().is_dir()) {
                     return false;
-                };
-                if is_ignored(name, entry.file_type().is_dir()) {
+                }
+                if entry.file_name().to_str().is_none() {
+                    skipped.push(self.non_utf8_name(entry));
                     return false;
                 }
                 self.check_symlink(entry, &mut skipped)

@@ -266,12 +266,15 @@ mod file_system {
         fs::write(folder.join("q.md"), page("title: Q", "x")).expect("write");
         fs::create_dir_all(site.path("static")).expect("mkdir");
         fs::write(raw_path(&site, "static", b"s\xe9.css"), "x").expect("write");
+        // Ignored names stay ignored, whatever their bytes.
+        fs::write(raw_path(&site, "content", b".caf\xe9.md.swp"), "x").expect("write");
         let run = build_or_hang(&site, &[]);
         run.assert_code(1)
             .assert_stderr_has("content/caf\\xE9.md: error: the file name is not valid UTF-8")
             .assert_stderr_has("content/d\\xFF: error: the folder name is not valid UTF-8")
             .assert_stderr_has("static/s\\xE9.css: error: the file name is not valid UTF-8")
             .assert_stderr_has("= help: rename it with UTF-8 characters");
+        assert!(!run.stderr.contains(".caf"), "{}", run.stderr);
         assert_no_output(&site);
     }
 
