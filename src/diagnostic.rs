@@ -184,14 +184,59 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Turns a byte offset in `text` into a 1-based (line, column), counting columns in
-/// characters so that editors land on the right spot in non-ASCII lines.
+/// characters so that editors land on the right spot in non-ASCII lines. An
+/// offset inside a character counts as that character's start.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    LineCursor::new(text).line_col(offset)
+}
+
+/// `line_col` for many offsets into one text. Each call reads the text only
+/// from the previous offset on, so offsets that come in order (a page's links,
+/// as the parser meets them) cost one pass over the text in all, not one pass
+/// each, which made a page with many links take quadratic time.
+pub struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    col: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> LineCursor<'a> {
+        LineCursor {
+            text,
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    pub fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset);
+        if offset < self.offset {
+            *self = LineCursor::new(self.text);
+        }
+        let passed = &self.text[self.offset..offset];
+        match passed.rfind('\n') {
+            Some(last) => {
+                self.line += passed.matches('\n').count();
+                self.col = passed[last + 1..].chars().count() + 1;
+            }
+            None => self.col += passed.chars().count(),
+        }
+        self.offset = offset;
+        (self.line, self.col)
+    }
+}
+
+/// The largest character boundary of `text` at or before `offset`.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    // A character is at most four bytes, and offset 0 is a boundary.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The closest candidate to `word` if it is close enough to be a likely typo.
@@ -215,6 +260,41 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         // "é" is two bytes but one column
         assert_eq!(line_col(text, 7), (2, 4));
+    }
+
+    #[test]
+    fn line_col_inside_a_character_or_past_the_end_stays_in_the_text() {
+        let text = "ab\ncé d\n";
+        // Byte 5 is the second byte of "é".
+        assert_eq!(line_col(text, 5), (2, 2));
+        assert_eq!(line_col(text, 999), (3, 1));
+        assert_eq!(line_col("", 3), (1, 1));
+    }
+
+    #[test]
+    fn line_cursor_agrees_with_line_col_in_any_order() {
+        let text = "ab\ncé d\n\nxyz€\nq";
+        let mut cursor = LineCursor::new(text);
+        let offsets = [0, 1, 3, 5, 6, 9, 10, 14, 4, 2, 17, 18, 40, 0];
+        for offset in offsets {
+            assert_eq!(
+                cursor.line_col(offset),
+                line_col_by_scan(text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    /// The plain definition, to check the cursor against.
+    fn line_col_by_scan(text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
     }
 
     #[test]

@@ -12,14 +12,13 @@
 //! the same way. A full build itself writes only files whose bytes changed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostics, Error};
-use crate::discover::{CONTENT_DIR, decode_text};
+use crate::discover::{CONTENT_DIR, decode_text, read_text_file};
 use crate::front_matter::split;
 use crate::links::{self, LinkIndex};
 use crate::output::update_output;
@@ -119,7 +118,7 @@ fn read_body_edits(site: &Site, content_dir: &Path, changed: &[PathBuf]) -> Opti
             let rel_path = path.strip_prefix(content_dir).ok()?;
             let id = *ids.get(rel_path)?;
             let page = site.page(id);
-            let bytes = fs::read(path).ok()?;
+            let bytes = read_text_file(path, &page.display_path()).ok()?;
             let text = decode_text(&page.display_path(), bytes).ok()?;
             let body_offset = split(&page.display_path(), &text).ok()?.body_offset;
             // After rendering, a page's source holds just its front matter.

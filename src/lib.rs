@@ -301,12 +301,17 @@ pub(crate) fn parse_base_url_flag(flag: Option<&str>) -> Result<Option<BaseUrl>,
 
 pub(crate) fn load_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
-    let bytes = std::fs::read(&path).map_err(|err| {
-        Error::Usage(format!(
-            "cannot read {}: {err}; run knead in a site folder or pass --root DIR",
+    if !path.is_file() {
+        let reason = match std::fs::metadata(&path) {
+            Err(err) => err.to_string(),
+            Ok(_) => "it is not a regular file".to_string(),
+        };
+        return Err(Error::Usage(format!(
+            "cannot read {}: {reason}; run knead in a site folder or pass --root DIR",
             path.display()
-        ))
-    })?;
+        )));
+    }
+    let bytes = discover::read_text_file(&path, Path::new(CONFIG_FILE))?;
     let text = discover::decode_text(Path::new(CONFIG_FILE), bytes)?;
     parse_config(Path::new(CONFIG_FILE), &text, base_url).map_err(Error::build)
 }

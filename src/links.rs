@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, line_col, suggest};
+use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
 use crate::markdown::{LinkKind, LinkRef, LinkResolver, Resolution};
 use crate::site::{Draft, PageId, PageLink, Site, slash_path};
 use crate::slug::slugify;
@@ -542,6 +542,8 @@ pub struct PageLinksFound {
 pub struct PageLinks<'a> {
     index: &'a LinkIndex<'a>,
     from: PageId,
+    /// Over the page's file, for the positions of its links.
+    lines: LineCursor<'a>,
     pub found: PageLinksFound,
 }
 
@@ -550,13 +552,14 @@ impl<'a> PageLinks<'a> {
         PageLinks {
             index,
             from,
+            lines: LineCursor::new(&index.site.page(from).source),
             found: PageLinksFound::default(),
         }
     }
 
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let page = self.index.site.page(self.from);
-        line_col(&page.source, page.body_offset + offset)
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        let body_offset = self.index.site.page(self.from).body_offset;
+        self.lines.line_col(body_offset + offset)
     }
 }
 

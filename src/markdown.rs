@@ -12,7 +12,7 @@ use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
-use crate::diagnostic::line_col;
+use crate::diagnostic::LineCursor;
 use crate::slug::slugify;
 
 /// What rendering a body produced.
@@ -317,7 +317,8 @@ impl MissingAlt {
 
     fn positions(mut self, body: &str) -> Vec<(usize, usize)> {
         self.offsets.sort_unstable();
-        self.offsets.iter().map(|&at| line_col(body, at)).collect()
+        let mut lines = LineCursor::new(body);
+        self.offsets.iter().map(|&at| lines.line_col(at)).collect()
     }
 }
 

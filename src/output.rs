@@ -211,10 +211,19 @@ pub fn check_output_dir(root: &Path, output_dir: &Path) -> Result<(), String> {
             ));
         }
     }
-    if output.is_file() {
+    if output.exists() && !output.is_dir() {
         return Err(format!(
             "the output path {} is a file, not a folder",
             output_dir.display()
+        ));
+    }
+    if output_dir.is_symlink() && !output.exists() {
+        let target = fs::read_link(output_dir).unwrap_or_default();
+        return Err(format!(
+            "the output path {} is a symbolic link to {}, which does not exist; \
+             create that folder, or remove the link",
+            output_dir.display(),
+            target.display()
         ));
     }
     let has_files = fs::read_dir(&output).is_ok_and(|mut entries| entries.next().is_some());
@@ -246,6 +255,7 @@ pub fn write_output(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     fs::create_dir_all(parent).map_err(|e| Diagnostic::io(parent, "create the folder", &e))?;
+    remove_leftovers(parent, &name);
     let staging = parent.join(format!(".{name}.knead-new-{}", std::process::id()));
     let previous = output
         .join(MARKER_FILE)
@@ -269,6 +279,50 @@ pub fn write_output(
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Removes the staging folders and set-aside outputs that builds killed
+/// midway left beside the output folder: the ones named for `name` whose
+/// process is gone. Best effort: one that cannot be removed stays, harmless
+/// and hidden.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let left_by = file_name.to_str().and_then(|n| leftover_pid(n, name));
+        if is_dir && left_by.is_some_and(|pid| !is_running(pid)) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The process that made `file_name`, if it is one of the folders a build
+/// of the output folder `name` makes beside it (`.output.knead-new-<pid>`,
+/// `.output.knead-old-<pid>`).
+fn leftover_pid(file_name: &str, name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?.strip_prefix(name)?;
+    let pid = rest
+        .strip_prefix(".knead-new-")
+        .or_else(|| rest.strip_prefix(".knead-old-"))?;
+    pid.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Whether process `pid` may still be writing its staging folder. Only Linux
+/// says cheaply (`/proc`); elsewhere, or without /proc mounted, every process
+/// counts as running, so leftovers stay.
+fn is_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_dir = Path::new("/proc");
+    let can_tell = cfg!(target_os = "linux") && proc_dir.join("self").exists();
+    !can_tell || proc_dir.join(pid.to_string()).exists()
 }
 
 /// Replaces single files of an output folder that a build wrote, for an
@@ -568,6 +622,65 @@ mod tests {
             .canonicalize()
             .expect("canonical cwd");
         assert_eq!(absolute(Path::new("a/../b/./c")), cwd.join("b/c"));
+    }
+
+    struct NoRenders;
+
+    impl RenderText for NoRenders {
+        fn render_text(&self, _: usize) -> Option<String> {
+            None
+        }
+    }
+
+    /// An asset listed by discovery and deleted before it is copied (an
+    /// editor saving, a `git checkout` during the build).
+    #[test]
+    fn source_gone_before_copying_fails_and_keeps_the_previous_output() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("output");
+        let home = |text: &str| {
+            let mut plan = OutputPlan::default();
+            let mut diagnostics = Diagnostics::default();
+            plan.add_text(
+                "index.html".into(),
+                "a.md".into(),
+                text.into(),
+                &mut diagnostics,
+            );
+            plan
+        };
+        let first = write_output(&output, &home("first"), &NoRenders, None);
+        assert_eq!(first, Ok(Written::Done));
+        let mut plan = home("second");
+        let gone = dir.path().join("photo.png");
+        let origin = PathBuf::from("content/photo.png");
+        plan.add_copy(
+            "photo.png".into(),
+            origin,
+            gone,
+            &mut Diagnostics::default(),
+        );
+        let err = write_output(&output, &plan, &NoRenders, None).expect_err("a missing source");
+        assert!(
+            err.message
+                .starts_with("could not copy the file to the output"),
+            "{err}"
+        );
+        let kept = fs::read_to_string(output.join("index.html")).expect("kept");
+        assert_eq!(kept, "first");
+        let left: Vec<_> = fs::read_dir(dir.path()).expect("list").flatten().collect();
+        assert_eq!(left.len(), 1, "staging folder left: {left:?}");
+    }
+
+    #[test]
+    fn leftover_folders_are_recognised_by_name_and_pid() {
+        assert_eq!(leftover_pid(".output.knead-new-42", "output"), Some(42));
+        assert_eq!(leftover_pid(".output.knead-old-7", "output"), Some(7));
+        assert_eq!(leftover_pid(".public.knead-new-42", "output"), None);
+        assert_eq!(leftover_pid(".output.knead-new-", "output"), None);
+        assert_eq!(leftover_pid(".output.knead-new-4x", "output"), None);
+        assert_eq!(leftover_pid(".output.knead-new-+4", "output"), None);
+        assert_eq!(leftover_pid("output.knead-new-42", "output"), None);
     }
 
     #[test]

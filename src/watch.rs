@@ -15,7 +15,9 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::Error;
-use crate::discover::{CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR, is_ignored};
+use crate::discover::{
+    CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR, is_ignored, read_text_file,
+};
 use crate::incremental::Session;
 use crate::{BuildOptions, BuildSummary};
 
@@ -171,7 +173,13 @@ fn watched_dirs(root: &Path) -> BTreeMap<PathBuf, RecursiveMode> {
 
 /// site.yaml's `theme`, when it names a plain folder.
 fn active_theme(root: &Path) -> Result<Option<String>, ()> {
-    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).map_err(|_| ())?;
+    // Read as a build reads it, and refused when a build would refuse it
+    // without parsing: a FIFO or a pathological file must not stall the watcher.
+    let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).map_err(|_| ())?;
+    let text = String::from_utf8(bytes).map_err(|_| ())?;
+    if crate::yaml::too_deep(&text).is_some() {
+        return Err(());
+    }
     let config: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|_| ())?;
     match config.get("theme") {
         None => Ok(None),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
-use crate::diagnostic::{Diagnostic, suggest};
+use crate::diagnostic::{Diagnostic, line_col, suggest};
 
 /// Where a YAML fragment sits in its file, so positions point into the file itself.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +42,15 @@ impl Fields {
     /// Parses `text` (the YAML only) as a mapping. An empty document is an empty
     /// mapping; anything else that is not a mapping is an error.
     pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<Fields, Diagnostic> {
+        if let Some(offset) = too_deep(text) {
+            let (line, col) = line_col(text, offset);
+            return Err(Diagnostic::error(
+                path,
+                format!("invalid YAML: more than {MAX_DEPTH} `[` and `{{` are open here"),
+            )
+            .at(origin.first_line + line - 1, col)
+            .with_help("close the `[` and `{` brackets opened before this point"));
+        }
         let value: Value = serde_yaml::from_str(text)
             .map_err(|err| yaml_error_diagnostic(path, text, origin, &err))?;
         let map = match value {
@@ -150,6 +159,32 @@ impl Fields {
     }
 }
 
+/// Far deeper than any document the parser accepts (it stops at 128 levels).
+pub(crate) const MAX_DEPTH: usize = 1000;
+
+/// The offset of the `[` or `{` that leaves more than `MAX_DEPTH` of them
+/// open, if one does. The YAML scanner takes time quadratic in the nesting
+/// depth before it reports its own limit (30,000 `[` took half a minute), so
+/// such text is refused first. Brackets in quotes, comments and plain text
+/// count too: knowing which are which takes the scanner itself, and no
+/// document holds a thousand unclosed brackets on purpose.
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(offset);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// A YAML error translated to a position in the file and a message without the
 /// fragment-relative "at line N column M" that the parser appends.
 fn yaml_error_diagnostic(
@@ -180,9 +215,15 @@ fn shift_positions(message: &str, first_line: usize) -> String {
         let tail = &rest[start + MARK.len()..];
         let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         out.push_str(&rest[..start + MARK.len()]);
-        match tail[..digits].parse::<usize>() {
-            Ok(line) => out.push_str(&(line + first_line - 1).to_string()),
-            Err(_) => out.push_str(&tail[..digits]),
+        // The message may quote the author's own text ("duplicate entry with
+        // key ..."), so the number can be anything: leave one that does not fit.
+        let shifted = tail[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|line| line.checked_add(first_line.saturating_sub(1)));
+        match shifted {
+            Some(line) => out.push_str(&line.to_string()),
+            None => out.push_str(&tail[..digits]),
         }
         rest = &tail[digits..];
     }
@@ -302,5 +343,32 @@ mod tests {
             shift_positions(message, 2),
             "did not find expected ',' at line 3 column 1, while parsing a flow sequence at line 2 column 8"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_the_bracket_past_the_limit() {
+        let open = "[".repeat(MAX_DEPTH + 1);
+        let text = format!("title: T\nextra: {open}\n");
+        let err = Fields::parse(Path::new("a.md"), &text, Origin { first_line: 2 })
+            .err()
+            .expect("too deep");
+        assert_eq!((err.line, err.col), (3, 8 + MAX_DEPTH), "{err}");
+        let closed = "[]".repeat(MAX_DEPTH * 2);
+        assert_eq!(too_deep(&closed), None);
+        assert_eq!(too_deep(&"[".repeat(MAX_DEPTH)), None);
+    }
+
+    #[test]
+    fn line_numbers_quoted_from_the_author_never_overflow() {
+        let huge = format!("duplicate entry with key \"x at line {}\"", usize::MAX);
+        assert_eq!(shift_positions(&huge, 2), huge);
+        let text = format!(
+            "title: T\n\"x at line {0}\": 1\n\"x at line {0}\": 2\n",
+            usize::MAX
+        );
+        let err = Fields::parse(Path::new("a.md"), &text, Origin { first_line: 2 })
+            .err()
+            .expect("a duplicate key");
+        assert!(err.message.contains("duplicate entry"), "{err}");
     }
 }

@@ -19,14 +19,14 @@ const REBUILD_SHOWS: Duration = Duration::from_secs(20);
 const QUIET: Duration = Duration::from_millis(400);
 
 /// A running `knead build --watch`, killed when dropped.
-struct Watch {
+pub(crate) struct Watch {
     child: Child,
     /// stdout and stderr lines, as they come.
     lines: Receiver<String>,
 }
 
 impl Watch {
-    fn start(site: &TestSite) -> Watch {
+    pub(crate) fn start(site: &TestSite) -> Watch {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("knead"))
             .args(["build", "--watch", "--root"])
             .arg(site.root())
@@ -62,7 +62,7 @@ impl Watch {
     }
 
     /// Every line of the next rebuild(s), once they have gone quiet.
-    fn settle(&self) -> Vec<String> {
+    pub(crate) fn settle(&self) -> Vec<String> {
         let first = self
             .lines
             .recv_timeout(REBUILD_SHOWS)
@@ -82,7 +82,7 @@ impl Watch {
 
 impl Watch {
     /// The lines that come within `time`.
-    fn lines_within(&self, time: Duration) -> Vec<String> {
+    pub(crate) fn lines_within(&self, time: Duration) -> Vec<String> {
         let deadline = Instant::now() + time;
         let mut lines = Vec::new();
         while let Ok(line) = self

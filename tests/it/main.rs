@@ -11,6 +11,7 @@ mod bundled_site;
 mod bundled_theme;
 mod check;
 mod content_errors;
+mod faults;
 mod init;
 mod links;
 mod load;

@@ -1,0 +1,577 @@
+//! Bad inputs and faults from docs/reliability.md that the feature tests do
+//! not already cover: symlinks that loop or lead out of the site, names and
+//! files knead cannot use, sizes and depths far beyond a normal site, event
+//! storms, and whatever stands where the output folder should be. Each test
+//! pins what must happen (the message, the exit code, what is left on disk);
+//! commands that could hang run under a generous time limit, so a hang fails
+//! the test instead of stalling the suite.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::harness::{Run, TestSite, page};
+use crate::incremental::Watch;
+
+/// Far beyond what any of these builds needs, even in a debug build on a
+/// busy machine: reaching it means knead hung.
+const HANG: Duration = Duration::from_secs(120);
+
+/// `knead build --root <site>` plus `args`, killed after `HANG`.
+fn build_or_hang(site: &TestSite, args: &[&str]) -> Run {
+    let output = assert_cmd::Command::cargo_bin("knead")
+        .expect("knead binary")
+        .args(["build", "--root"])
+        .arg(site.root())
+        .args(args)
+        .timeout(HANG)
+        .output()
+        .expect("run knead");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "knead panicked:\n{}",
+        run.stderr
+    );
+    assert_ne!(run.code, -1, "knead hung or was killed:\n{}", run.stderr);
+    run
+}
+
+#[track_caller]
+fn assert_no_output(site: &TestSite) {
+    assert!(!site.path("output").exists(), "a failed build wrote output");
+}
+
+/// A site path whose last name is the given raw bytes (Linux file names
+/// need not be UTF-8).
+fn raw_path(site: &TestSite, folder: &str, name: &[u8]) -> PathBuf {
+    site.path(folder).join(OsStr::from_bytes(name))
+}
+
+mod front_matter {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_at_the_bracket_past_the_limit() {
+        let site = TestSite::new();
+        let open = "[".repeat(100_000);
+        let close = "]".repeat(100_000);
+        site.file(
+            "content/deep.md",
+            &page(&format!("title: Deep\nextra: {open}{close}"), "Body."),
+        );
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1).assert_stderr_has(
+            "content/deep.md:3:1008: error: invalid YAML: more than 1000 `[` and `{` are open here",
+        );
+        assert_no_output(&site);
+    }
+
+    #[test]
+    fn duplicate_key_quoting_a_huge_line_number_is_an_error_not_a_panic() {
+        let site = TestSite::new();
+        let key = format!("\"x at line {}\"", u64::MAX);
+        site.file(
+            "content/a.md",
+            &page(&format!("title: A\n{key}: 1\n{key}: 2"), "Body."),
+        );
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1).assert_stderr_has(&format!(
+            "content/a.md:2:1: error: invalid YAML: duplicate entry with key \"x at line {}\"",
+            u64::MAX
+        ));
+    }
+
+    #[test]
+    fn recursive_and_exponential_aliases_are_errors() {
+        let site = TestSite::new();
+        site.file("content/loop.md", &page("title: &a [*a]", "Body."));
+        // "Billion laughs": nine levels of nine references each.
+        let mut laughs = String::from("a0: &a0 [\"lol\"]\n");
+        for level in 1..10 {
+            let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+            laughs.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        site.file(
+            "content/laughs.md",
+            &page(&format!("title: Laughs\n{laughs}extra: *a9"), "Body."),
+        );
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1)
+            .assert_stderr_has("content/loop.md:2:8: error: invalid YAML: recursion limit exceeded")
+            .assert_stderr_has("content/laughs.md:")
+            .assert_stderr_has("error: invalid YAML: repetition limit exceeded");
+    }
+
+    #[test]
+    fn front_matter_that_is_not_a_mapping_is_an_error() {
+        let site = TestSite::new();
+        site.file("content/list.md", "---\n- a\n- b\n---\nBody.\n");
+        build_or_hang(&site, &[]).assert_code(1).assert_stderr_has(
+            "content/list.md:2:1: error: expected a mapping of `key: value` lines, found a list",
+        );
+    }
+}
+
+mod markdown {
+    use super::*;
+
+    /// Each link's position used to be found by counting from the top of the
+    /// file: a page with many links took time quadratic in its size.
+    #[test]
+    fn page_with_ten_thousand_links_reports_the_broken_one_at_its_position() {
+        let site = TestSite::new();
+        site.file("content/b.md", &page("title: B", "Target."));
+        let links = "[b](b.md) ".repeat(10_000);
+        site.file(
+            "content/many.md",
+            &page("title: Many", &format!("{links}[x](missing.md)\n")),
+        );
+        let col = links.chars().count() + 1;
+        build_or_hang(&site, &[])
+            .assert_code(1)
+            .assert_stderr_has(&format!(
+                "content/many.md:4:{col}: error: no page at content/missing.md"
+            ));
+    }
+
+    #[test]
+    fn deeply_nested_markdown_builds() {
+        let site = TestSite::new();
+        let quotes = format!("{} deep quote\n", ">".repeat(10_000));
+        let list: String = (0..1_000)
+            .map(|depth| format!("{}- item\n", "  ".repeat(depth)))
+            .collect();
+        let brackets = format!("{}\n\n{}\n", "[".repeat(10_000), "*a ".repeat(10_000));
+        site.file("content/quotes.md", &page("title: Quotes", &quotes));
+        site.file("content/list.md", &page("title: List", &list));
+        site.file("content/brackets.md", &page("title: Brackets", &brackets));
+        build_or_hang(&site, &[]).assert_ok();
+        assert!(site.output("quotes/index.html").contains("deep quote"));
+        assert!(site.output("list/index.html").contains("item"));
+    }
+}
+
+mod templates {
+    use super::*;
+
+    fn site_with_index(template: &str) -> TestSite {
+        let site = TestSite::new();
+        site.file("themes/t/templates/index.html", template);
+        site
+    }
+
+    #[test]
+    fn circular_includes_and_extends_are_errors() {
+        let include = site_with_index("{% include \"index.html\" %}");
+        build_or_hang(&include, &[])
+            .assert_code(1)
+            .assert_stderr_has("Circular include detected for template 'index.html'");
+        let extend = site_with_index("{% extends \"b.html\" %}");
+        extend.file("themes/t/templates/b.html", "{% extends \"index.html\" %}");
+        build_or_hang(&extend, &[])
+            .assert_code(1)
+            .assert_stderr_has("Circular extend detected");
+    }
+
+    #[test]
+    fn endlessly_recursive_component_is_an_error() {
+        let site = site_with_index(
+            "{% component rec(n) %}{{ n }}{{ <rec n={n} /> }}{% endcomponent rec %}{{ <rec n=\"1\" /> }}",
+        );
+        build_or_hang(&site, &[])
+            .assert_code(1)
+            .assert_stderr_has("Maximum render recursion depth for components exceeded");
+    }
+
+    #[test]
+    fn theme_linked_from_outside_the_site_is_not_read() {
+        let site = TestSite::new();
+        let outside = tempfile::tempdir().expect("outside dir");
+        let theme = outside.path().join("t");
+        fs::rename(site.path("themes/t"), &theme).expect("move the theme out");
+        symlink(&theme, site.path("themes/t")).expect("symlink");
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1)
+            .assert_stderr_has(
+                "themes/t/templates: warning: the folder leads outside the site through a symlink",
+            )
+            .assert_stderr_has("error: template \"index.html\" not found");
+        assert_no_output(&site);
+    }
+}
+
+mod file_system {
+    use super::*;
+
+    #[test]
+    fn symlink_to_an_ancestor_folder_is_a_loop_skipped_with_a_warning() {
+        let site = TestSite::new();
+        symlink(site.path("content"), site.path("content/again")).expect("symlink");
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok()
+            .assert_stderr_has("content/again: warning: symlink loop skipped");
+        assert!(site.output_exists("index.html"));
+        assert!(!site.output_exists("again"));
+    }
+
+    #[test]
+    fn symlinks_pointing_at_each_other_or_nowhere_are_skipped_with_a_warning() {
+        let site = TestSite::new();
+        symlink("b.md", site.path("content/a.md")).expect("symlink");
+        symlink("a.md", site.path("content/b.md")).expect("symlink");
+        symlink("missing.md", site.path("content/gone.md")).expect("symlink");
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok()
+            .assert_stderr_has("content/a.md: warning: broken symlink skipped: ")
+            .assert_stderr_has("content/b.md: warning: broken symlink skipped: ")
+            .assert_stderr_has("content/gone.md: warning: broken symlink skipped: ");
+    }
+
+    #[test]
+    fn content_folder_linked_from_outside_the_site_is_not_read() {
+        let site = TestSite::new();
+        let outside = tempfile::tempdir().expect("outside dir");
+        fs::write(
+            outside.path().join("secret.md"),
+            page("title: Secret", "Not for the site."),
+        )
+        .expect("write");
+        fs::remove_dir_all(site.path("content")).expect("remove content");
+        symlink(outside.path(), site.path("content")).expect("symlink");
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok().assert_stderr_has(
+            "content: warning: the folder leads outside the site through a symlink",
+        );
+        assert!(!site.output_exists("secret/index.html"));
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_errors_showing_their_bytes() {
+        let site = TestSite::new();
+        fs::write(
+            raw_path(&site, "content", b"caf\xe9.md"),
+            page("title: C", "x"),
+        )
+        .expect("write");
+        let folder = raw_path(&site, "content", b"d\xff");
+        fs::create_dir_all(&folder).expect("mkdir");
+        fs::write(folder.join("q.md"), page("title: Q", "x")).expect("write");
+        fs::create_dir_all(site.path("static")).expect("mkdir");
+        fs::write(raw_path(&site, "static", b"s\xe9.css"), "x").expect("write");
+        // Ignored names stay ignored, whatever their bytes.
+        fs::write(raw_path(&site, "content", b".caf\xe9.md.swp"), "x").expect("write");
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1)
+            .assert_stderr_has("content/caf\\xE9.md: error: the file name is not valid UTF-8")
+            .assert_stderr_has("content/d\\xFF: error: the folder name is not valid UTF-8")
+            .assert_stderr_has("static/s\\xE9.css: error: the file name is not valid UTF-8")
+            .assert_stderr_has("= help: rename it with UTF-8 characters");
+        assert!(!run.stderr.contains(".caf"), "{}", run.stderr);
+        assert_no_output(&site);
+    }
+
+    #[test]
+    fn markdown_file_over_the_size_limit_is_an_error_naming_the_limit() {
+        let site = TestSite::new();
+        site.file("content/huge.md", &page("title: Huge", "Body."));
+        // Sparse: 17 MiB on paper, nothing on disk.
+        let file = fs::OpenOptions::new()
+            .append(true)
+            .open(site.path("content/huge.md"))
+            .expect("open");
+        file.set_len(17 * 1024 * 1024).expect("grow the file");
+        let run = build_or_hang(&site, &[]);
+        run.assert_code(1)
+            .assert_stderr_has(
+                "content/huge.md: error: the file is 17.0 MiB, over knead's limit of 16 MiB for a text file",
+            )
+            .assert_stderr_has("= help: split it into several pages");
+        assert_no_output(&site);
+    }
+
+    #[test]
+    fn folders_200_deep_build_with_every_ancestor() {
+        let site = TestSite::new();
+        let mut folder = String::from("content");
+        for depth in 0..200 {
+            folder.push_str(&format!("/d{depth}"));
+            site.file(
+                &format!("{folder}/_index.md"),
+                &page(&format!("title: Level {depth}"), "[up](../_index.md)"),
+            );
+        }
+        site.file(
+            &format!("{folder}/leaf.md"),
+            &page("title: Leaf", "[top](@/d0/_index.md)"),
+        );
+        build_or_hang(&site, &[]).assert_ok();
+        let leaf_dir = folder.trim_start_matches("content/");
+        let leaf = site.output(&format!("{leaf_dir}/leaf/index.html"));
+        // The home page and 200 sections.
+        assert_eq!(leaf.matches("ancestor=").count(), 201, "{leaf}");
+    }
+
+    /// The full-size run (100,000 files) is benches/faults.py.
+    #[test]
+    fn five_thousand_tiny_files_build() {
+        let site = TestSite::new();
+        for n in 0..5_000 {
+            site.file(
+                &format!("content/f{:02}/p{n}.md", n / 100),
+                &page(&format!("title: P{n}"), "x"),
+            );
+        }
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok();
+        assert!(run.stdout.starts_with("built 5000 pages"), "{}", run.stdout);
+        assert!(site.output_exists("f49/p4999/index.html"));
+    }
+
+    /// Files deleted while a build reads and copies them (a `git checkout`
+    /// during a build): whichever moment the deletions hit, the build either
+    /// succeeds or fails naming a file, and a failed one leaves the previous
+    /// output as it was.
+    #[test]
+    fn files_deleted_during_a_build_give_a_build_or_an_error_never_a_mess() {
+        let site = TestSite::new();
+        for n in 0..2_000 {
+            site.file(
+                &format!("content/p{n}.md"),
+                &page(&format!("title: P{n}"), "x"),
+            );
+            site.file(&format!("content/p{n}.png"), "png");
+        }
+        site.build(&[]).assert_ok();
+        let before = site.snapshot("output");
+        site.file("content/p0.md", &page("title: P0", "changed"));
+        let deleter = {
+            let content = site.path("content");
+            std::thread::spawn(move || {
+                for n in (0..2_000).rev() {
+                    let _ = fs::remove_file(content.join(format!("p{n}.png")));
+                    let _ = fs::remove_file(content.join(format!("p{n}.md")));
+                }
+            })
+        };
+        let run = build_or_hang(&site, &[]);
+        deleter.join().expect("deleter");
+        match run.code {
+            0 => assert!(site.output_exists("index.html")),
+            1 => {
+                assert!(
+                    run.stderr.contains("No such file or directory"),
+                    "{}",
+                    run.stderr
+                );
+                assert!(
+                    site.snapshot("output") == before,
+                    "the previous output changed"
+                );
+            }
+            code => panic!("exit code {code}:\n{}", run.stderr),
+        }
+        assert!(
+            !site
+                .root()
+                .read_dir()
+                .expect("list")
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().contains(".knead-")),
+            "a staging folder was left"
+        );
+    }
+
+    /// Reading a FIFO waits for a writer that never comes.
+    #[test]
+    fn fifo_and_socket_in_content_are_skipped_without_waiting() {
+        let site = TestSite::new();
+        let fifo = site.path("content/pipe.md");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success(), "mkfifo failed");
+        let _socket = std::os::unix::net::UnixListener::bind(site.path("content/socket.md"))
+            .expect("bind a socket");
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok()
+            .assert_stderr_has(
+                "content/pipe.md: warning: a FIFO (named pipe) is not a regular file; skipped",
+            )
+            .assert_stderr_has(
+                "content/socket.md: warning: a socket is not a regular file; skipped",
+            );
+    }
+
+    #[test]
+    fn site_yaml_that_is_a_fifo_is_a_usage_error_not_a_hang() {
+        let site = TestSite::new();
+        site.remove("site.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(site.path("site.yaml"))
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success(), "mkfifo failed");
+        build_or_hang(&site, &[])
+            .assert_code(2)
+            .assert_stderr_has("site.yaml: it is not a regular file");
+    }
+}
+
+mod watch {
+    use super::*;
+
+    #[test]
+    fn output_folder_deleted_while_watching_comes_back_with_the_next_change() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First text."));
+        let watch = Watch::start(&site);
+        fs::remove_dir_all(site.path("output")).expect("delete the output");
+        site.file("content/a.md", &page("title: A", "Second text."));
+        let lines = watch.settle();
+        assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+        assert!(site.output("a/index.html").contains("Second text."));
+        assert!(site.output_exists("index.html"), "{lines:?}");
+    }
+
+    /// A `git checkout` or an unpacked archive: many files at once must give
+    /// a few builds, and the last one must hold every file.
+    #[test]
+    fn a_thousand_files_written_at_once_give_a_few_builds_and_the_whole_site() {
+        let site = TestSite::new();
+        site.file("content/storm/_index.md", &page("title: Storm", ""));
+        let watch = Watch::start(&site);
+        for n in 0..1_000 {
+            site.file(
+                &format!("content/storm/p{n}.md"),
+                &page(&format!("title: P{n}"), "Storm."),
+            );
+        }
+        let mut lines = watch.settle();
+        lines.extend(watch.lines_within(Duration::from_secs(2)));
+        let builds: Vec<&String> = lines.iter().filter(|l| l.starts_with("built ")).collect();
+        assert!(
+            !builds.is_empty() && builds.len() <= 4,
+            "1,000 writes gave {} builds: {lines:?}",
+            builds.len()
+        );
+        let last = builds.last().expect("a build");
+        assert!(last.starts_with("built 1000 pages"), "{lines:?}");
+        assert!(site.output_exists("storm/p999/index.html"));
+    }
+}
+
+mod output_folder {
+    use super::*;
+
+    #[test]
+    fn file_in_place_of_the_output_folder_is_refused_and_kept() {
+        let site = TestSite::new();
+        site.file("output", "my notes");
+        build_or_hang(&site, &[])
+            .assert_code(2)
+            .assert_stderr_has("is a file, not a folder");
+        assert_eq!(
+            fs::read_to_string(site.path("output")).expect("read"),
+            "my notes"
+        );
+    }
+
+    #[test]
+    fn output_symlink_builds_into_its_target_and_stays_a_link() {
+        let site = TestSite::new();
+        let elsewhere = tempfile::tempdir().expect("target dir");
+        symlink(elsewhere.path(), site.path("output")).expect("symlink");
+        build_or_hang(&site, &[]).assert_ok();
+        build_or_hang(&site, &[]).assert_ok();
+        assert!(site.path("output").is_symlink(), "the link was replaced");
+        assert!(elsewhere.path().join("index.html").is_file());
+        assert!(elsewhere.path().join(".knead-output").is_file());
+    }
+
+    #[test]
+    fn output_symlink_to_the_site_or_its_sources_is_refused() {
+        let site = TestSite::new();
+        for (target, reason) in [
+            (site.root().to_path_buf(), "contains the site itself"),
+            (site.path("content"), "inside the site's content/ folder"),
+            (PathBuf::from("/"), "file-system root"),
+        ] {
+            let link = site.path("output");
+            let _ = fs::remove_file(&link);
+            symlink(&target, &link).expect("symlink");
+            build_or_hang(&site, &[])
+                .assert_code(2)
+                .assert_stderr_has(reason);
+        }
+        assert!(site.path("content/_index.md").is_file());
+    }
+
+    #[test]
+    fn dangling_output_symlink_is_a_usage_error() {
+        let site = TestSite::new();
+        symlink("/nonexistent/knead-output", site.path("output")).expect("symlink");
+        build_or_hang(&site, &[]).assert_code(2).assert_stderr_has(
+            "is a symbolic link to /nonexistent/knead-output, which does not exist",
+        );
+        assert!(site.path("output").is_symlink());
+    }
+
+    /// A build killed midway leaves its staging folder (or the previous
+    /// output, moved aside) beside the output folder.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn leftovers_of_killed_builds_are_removed_and_live_ones_kept() {
+        let site = TestSite::new();
+        // Above Linux's largest pid (2^22): no such process can exist.
+        let dead = 4_000_000_000u32;
+        let leftovers = [
+            format!(".output.knead-new-{dead}"),
+            format!(".output.knead-old-{dead}"),
+        ];
+        for name in &leftovers {
+            site.file(&format!("{name}/index.html"), "half a site");
+        }
+        // pid 1 always runs; the other name is not one knead makes.
+        let kept = [
+            ".output.knead-new-1",
+            ".output.knead-new-x1",
+            ".public.knead-new-4000000000",
+        ];
+        for name in kept {
+            site.file(&format!("{name}/keep.txt"), "not knead's to remove");
+        }
+        build_or_hang(&site, &[]).assert_ok();
+        for name in &leftovers {
+            assert!(!site.path(name).exists(), "{name} was left");
+        }
+        for name in kept {
+            assert!(
+                site.path(name).join("keep.txt").is_file(),
+                "{name} was removed"
+            );
+        }
+    }
+
+    #[test]
+    fn slug_climbing_out_stays_inside_the_output() {
+        let site = TestSite::new();
+        site.file(
+            "content/a.md",
+            &page("title: A\nslug: ../../../escape", "Body."),
+        );
+        build_or_hang(&site, &[]).assert_ok();
+        assert!(site.output_exists("escape/index.html"));
+        let parent = site.root().parent().expect("parent");
+        assert!(!Path::new(parent).join("escape").exists());
+        assert!(!site.path("escape").exists());
+    }
+}
