@@ -14,6 +14,7 @@ mod content_errors;
 mod init;
 mod links;
 mod new_page;
+mod properties;
 mod publish;
 mod rebuilds;
 mod schema;
