@@ -2,7 +2,8 @@
 //! front matter, and where resolved links point. Each property runs 256 cases
 //! by default; `PROPTEST_CASES=10000 cargo test --test it properties` runs
 //! more. A failing case is shrunk and printed, and proptest keeps it in
-//! `proptest-regressions/` so the next run tries it first.
+//! `tests/proptest-regressions/` (committed) so that every later run tries it
+//! first.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
