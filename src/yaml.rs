@@ -193,42 +193,101 @@ fn yaml_error_diagnostic(
     origin: Origin,
     err: &serde_yaml::Error,
 ) -> Diagnostic {
+    let lines = ParserLines::new(text, origin);
     let (line, col) = match err.location() {
-        Some(loc) => (origin.first_line + loc.line() - 1, loc.column()),
+        Some(loc) => lines.file_position(loc.line(), loc.column()),
         None => (
             origin.first_line + text.lines().count().saturating_sub(1),
             1,
         ),
     };
-    Diagnostic::error(path, format!("invalid YAML: {}", shift_positions(&err.to_string(), origin.first_line)))
+    Diagnostic::error(path, format!("invalid YAML: {}", lines.translate_message(&err.to_string())))
         .at(line, col)
         .with_help("check the indentation and quoting here; values containing `: ` or starting with `[`, `{`, `*`, `&` or `@` need quotes")
 }
 
-/// Rewrites the parser's fragment-relative "at line N column M" into file lines,
-/// so that context positions ("while parsing a flow sequence at ...") stay useful.
-fn shift_positions(message: &str, first_line: usize) -> String {
-    const MARK: &str = " at line ";
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(start) = rest.find(MARK) {
-        let tail = &rest[start + MARK.len()..];
-        let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        out.push_str(&rest[..start + MARK.len()]);
-        // The message may quote the author's own text ("duplicate entry with
-        // key ..."), so the number can be anything: leave one that does not fit.
-        let shifted = tail[..digits]
-            .parse::<usize>()
-            .ok()
-            .and_then(|line| line.checked_add(first_line.saturating_sub(1)));
-        match shifted {
-            Some(line) => out.push_str(&line.to_string()),
-            None => out.push_str(&tail[..digits]),
+/// The YAML parser's lines, for turning its positions into file positions.
+/// libyaml ends a line at `\r\n`, `\n`, a lone `\r`, NEL, LS and PS; editors
+/// and `line_col` only at `\n`. Counting the parser's lines as file lines put
+/// errors in a file with lone `\r`s past its last line (found by fuzzing), so
+/// positions go through byte offsets instead.
+struct ParserLines<'a> {
+    text: &'a str,
+    origin: Origin,
+    /// Byte offset where each of the parser's lines starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> ParserLines<'a> {
+    fn new(text: &'a str, origin: Origin) -> ParserLines<'a> {
+        let mut starts = vec![0];
+        let mut chars = text.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let is_crlf = c == '\r' && chars.peek().is_some_and(|&(_, next)| next == '\n');
+            if is_crlf {
+                chars.next();
+                starts.push(at + 2);
+            } else if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+                starts.push(at + c.len_utf8());
+            }
         }
-        rest = &tail[digits..];
+        ParserLines {
+            text,
+            origin,
+            starts,
+        }
     }
-    out.push_str(rest);
-    out
+
+    /// The parser's 1-based line and column (in characters) as a 1-based
+    /// position in the file; past the fragment's end is its end.
+    fn file_position(&self, line: usize, col: usize) -> (usize, usize) {
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        let offset = self.text[start..]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(self.text.len(), |(at, _)| start + at);
+        let (line, col) = line_col(self.text, offset);
+        (self.origin.first_line + line - 1, col)
+    }
+
+    /// Rewrites every "at line N column M" in the parser's message into a file
+    /// position, so that context positions ("while parsing a flow sequence at
+    /// ...") stay useful.
+    fn translate_message(&self, message: &str) -> String {
+        const MARK: &str = " at line ";
+        let mut out = String::with_capacity(message.len());
+        let mut rest = message;
+        while let Some(start) = rest.find(MARK) {
+            out.push_str(&rest[..start + MARK.len()]);
+            let tail = &rest[start + MARK.len()..];
+            match parse_line_column(tail) {
+                Some((line, col, consumed)) => {
+                    let (line, col) = self.file_position(line, col);
+                    out.push_str(&format!("{line} column {col}"));
+                    rest = &tail[consumed..];
+                }
+                None => rest = tail,
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// `12 column 5…` → (12, 5, bytes read).
+fn parse_line_column(text: &str) -> Option<(usize, usize, usize)> {
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let line_len = digits(text);
+    let line = text[..line_len].parse().ok()?;
+    let after_line = text[line_len..].strip_prefix(" column ")?;
+    let col_len = digits(after_line);
+    let col = after_line[..col_len].parse().ok()?;
+    let consumed = text.len() - after_line.len() + col_len;
+    Some((line, col, consumed))
 }
 
 /// Finds top-level keys by their lines. Block-style front matter puts every
@@ -338,10 +397,11 @@ mod tests {
 
     #[test]
     fn parser_positions_are_shifted_to_file_lines() {
-        let message = "did not find expected ',' at line 2 column 1, while parsing a flow sequence at line 1 column 8";
+        let lines = ParserLines::new("title: a\nb: [\nc\n", Origin { first_line: 2 });
+        let message = "did not find expected ',' at line 2 column 1, while parsing a flow sequence at line 2 column 4";
         assert_eq!(
-            shift_positions(message, 2),
-            "did not find expected ',' at line 3 column 1, while parsing a flow sequence at line 2 column 8"
+            lines.translate_message(message),
+            "did not find expected ',' at line 3 column 1, while parsing a flow sequence at line 3 column 4"
         );
     }
 
@@ -361,7 +421,8 @@ mod tests {
     #[test]
     fn line_numbers_quoted_from_the_author_never_overflow() {
         let huge = format!("duplicate entry with key \"x at line {}\"", usize::MAX);
-        assert_eq!(shift_positions(&huge, 2), huge);
+        let lines = ParserLines::new("title: T\n", Origin { first_line: 2 });
+        assert_eq!(lines.translate_message(&huge), huge);
         let text = format!(
             "title: T\n\"x at line {0}\": 1\n\"x at line {0}\": 2\n",
             usize::MAX
@@ -370,5 +431,44 @@ mod tests {
             .err()
             .expect("a duplicate key");
         assert!(err.message.contains("duplicate entry"), "{err}");
+    }
+
+    /// Regression (fuzzing, front_matter target): libyaml counts a lone `\r`
+    /// as a line break, so an error after 40 of them was reported at line 46
+    /// of a 6-line file.
+    #[test]
+    fn lone_carriage_returns_do_not_push_errors_past_the_file() {
+        let text = format!(
+            "titel: Typo\nweight{}: key[2, {{a: b}}]b}}]\n",
+            "\r".repeat(40)
+        );
+        let err = Fields::parse(Path::new("a.md"), &text, Origin { first_line: 2 })
+            .err()
+            .expect("invalid yaml");
+        // The fragment's last line is file line 4 (the closing `---`).
+        assert!(err.line <= 4, "{err}");
+        assert_eq!(err.line, 3, "{err}");
+        for (line, _) in message_positions(&err.message) {
+            assert!((2..=4).contains(&line), "{err}");
+        }
+    }
+
+    #[test]
+    fn parser_columns_count_characters_on_file_lines() {
+        let lines = ParserLines::new("a: é\rb: [\r\nc\u{2028}d\n", Origin { first_line: 1 });
+        // Parser lines: "a: é", "b: [", "c", "d"; file lines: "a: é\rb: [", "c\u{2028}d".
+        assert_eq!(lines.file_position(1, 4), (1, 4));
+        assert_eq!(lines.file_position(2, 4), (1, 9));
+        assert_eq!(lines.file_position(3, 1), (2, 1));
+        assert_eq!(lines.file_position(4, 1), (2, 3));
+        assert_eq!(lines.file_position(99, 9), (3, 1));
+    }
+
+    fn message_positions(message: &str) -> Vec<(usize, usize)> {
+        message
+            .match_indices(" at line ")
+            .filter_map(|(at, mark)| parse_line_column(&message[at + mark.len()..]))
+            .map(|(line, col, _)| (line, col))
+            .collect()
     }
 }

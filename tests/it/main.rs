@@ -16,6 +16,7 @@ mod init;
 mod links;
 mod load;
 mod new_page;
+mod properties;
 mod publish;
 mod rebuilds;
 mod schema;
