@@ -81,6 +81,23 @@ impl Watch {
 }
 
 impl Watch {
+    /// The lines up to and including the first that `last` accepts, and
+    /// those that follow it until output goes quiet. A rebuild of many pages
+    /// can take seconds on a busy machine, longer than `settle`'s quiet spell.
+    pub(crate) fn lines_until(&self, last: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + REBUILD_SHOWS * 3;
+        let mut lines = Vec::new();
+        while lines.last().is_none_or(|line: &String| !last(line)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => panic!("no such line within the time limit: {lines:?}"),
+            }
+        }
+        lines.extend(self.lines_within(QUIET));
+        lines
+    }
+
     /// The lines that come within `time`.
     pub(crate) fn lines_within(&self, time: Duration) -> Vec<String> {
         let deadline = Instant::now() + time;
