@@ -127,6 +127,15 @@ fn save(site: &TestSite, rel: &str, text: &str) {
     fs::rename(&temporary, &path).expect("rename into place");
 }
 
+/// Saves a new body for the fixture's `docs/a.md`, its front matter kept.
+fn save_a(site: &TestSite, body: &str) {
+    save(
+        site,
+        "content/docs/a.md",
+        &page("title: A\ndate: 2024-05-01\ntags: [x]", body),
+    );
+}
+
 fn output_folder_id(site: &TestSite) -> u64 {
     fs::metadata(site.path("output")).expect("output").ino()
 }
@@ -218,14 +227,7 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
 
     // More words: the page, its section, its terms and taxonomy, the home
     // page (through get_page) and the search index change.
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\nOne two three four five.\n\n## Later\n",
-        ),
-    );
+    save_a(&site, "## Start\n\nOne two three four five.\n\n## Later\n");
     assert_incremental(&watch.settle());
     assert!(site.output("index.html").contains("a-words=7"));
     assert!(site.output("docs/index.html").contains("words=7"));
@@ -234,38 +236,17 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
     assert_same_as_full_build(&site);
 
     // A new link: the target gains a backlink.
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\nNow [[C]].\n",
-        ),
-    );
+    save_a(&site, "## Start\n\nNow [[C]].\n");
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
 
     // The link goes again: so does the backlink.
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\nNo links.\n",
-        ),
-    );
+    save_a(&site, "## Start\n\nNo links.\n");
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
 
     // Two pages in one save burst, one linking to a heading the other adds.
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\n## Fresh\n",
-        ),
-    );
+    save_a(&site, "## Start\n\n## Fresh\n");
     save(
         &site,
         "content/docs/b.md",
@@ -304,14 +285,7 @@ fn other_changes_and_problems_take_a_full_build() {
     // Removing the heading b.md links to is an error at b.md's link, reported
     // as a full build reports it; the output stays as it was.
     let before = site.snapshot("output");
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "No headings now.\n",
-        ),
-    );
+    save_a(&site, "No headings now.\n");
     let lines = watch.settle();
     let report = lines.join("\n");
     assert!(
@@ -325,25 +299,11 @@ fn other_changes_and_problems_take_a_full_build() {
     );
 
     // The fix builds, and later body edits are incremental again.
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\nBack.\n",
-        ),
-    );
+    save_a(&site, "## Start\n\nBack.\n");
     let lines = watch.settle();
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
     assert_same_as_full_build(&site);
-    save(
-        &site,
-        "content/docs/a.md",
-        &page(
-            "title: A\ndate: 2024-05-01\ntags: [x]",
-            "## Start\n\nBack again.\n",
-        ),
-    );
+    save_a(&site, "## Start\n\nBack again.\n");
     assert_incremental(&watch.settle());
     assert_same_as_full_build(&site);
 
