@@ -16,25 +16,29 @@ use std::fmt::Write as _;
 use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use tempfile::TempDir;
 
-use kneading::config::{CONFIG_FILE, Config, parse_config};
 use kneading::diagnostic::Diagnostics;
-use kneading::discover::{MarkdownFile, Sources, load_sources};
-use kneading::front_matter::{parse_front_matter, split};
-use kneading::links::{LinkIndex, PageLinks};
-use kneading::markdown::{LinkRef, Resolution, render_markdown};
-use kneading::output::{MARKER_FILE, OutputPlan, write_output};
-use kneading::site::{PageId, Site, SiteOptions, load_site};
-use kneading::templates::{PageRenderer, RenderedFile, TemplateInput, render_site};
-use kneading::{
-    BuildOptions, CopiedFiles, aliases, build, plan_output, render_and_link, render_pages, search,
-    stamp,
-};
+use kneading::load::config::{Config, parse_config};
+use kneading::load::discover::{MarkdownFile, Sources, load_sources};
+use kneading::load::front_matter::{parse_front_matter, split};
+use kneading::names::{CONFIG_FILE, CONTENT_DIR, MARKER_FILE};
+use kneading::output::plan::{CopiedFiles, OutputPlan, plan_output};
+use kneading::output::stamp::{self, DigestInputs};
+use kneading::output::write::write_output;
+use kneading::pipeline::{BuildOptions, build};
+use kneading::publish::{RenderedFile, aliases, search};
+use kneading::render::links::{LinkIndex, PageLinks};
+use kneading::render::markdown::{LinkRef, Resolution, render_markdown};
+use kneading::render::{render_and_link, render_pages};
+use kneading::site::build::{SiteOptions, load_site};
+use kneading::site::{OutputFiles, PageId, Site};
+use kneading::templates::{PageRenderer, TemplateInput, queue_renders};
 
 const SECTIONS: usize = 10;
 const PAGES_PER_SECTION: usize = 100;
@@ -90,9 +94,16 @@ fn bench_discover(c: &mut Criterion, f: &Fixture) {
         })
     });
     // The build stamp's digest of every input (skips the build when unchanged).
-    let options = f.build_options("out-unused");
+    let config_text = fs::read_to_string(f.root.join(CONFIG_FILE)).expect("site.yaml");
+    let content_dir = f.root.join(CONTENT_DIR);
+    let inputs = DigestInputs {
+        content_dir: &content_dir,
+        config_text: &config_text,
+        base_url: None,
+        drafts: false,
+    };
     group.bench_function("input_digest", |b| {
-        b.iter(|| stamp::input_digest(&options, black_box(&f.sources)))
+        b.iter(|| stamp::input_digest(&inputs, black_box(&f.sources)))
     });
     group.finish();
 }
@@ -166,7 +177,7 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
             render_markdown(black_box(body), &options, &mut resolver)
         })
     });
-    let index = LinkIndex::new(&f.model, &[]);
+    let index = LinkIndex::new(&f.model, &f.model_files);
     group.bench_function("render/one_page/page_links", |b| {
         b.iter(|| {
             let mut links = PageLinks::new(&index, f.sample_id);
@@ -179,17 +190,17 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("markdown");
     whole_site(&mut group, 3);
     group.bench_function("link_index", |b| {
-        b.iter(|| LinkIndex::new(black_box(&f.model), &[]))
+        b.iter(|| LinkIndex::new(black_box(&f.model), &f.model_files))
     });
     group.bench_function("render/all_pages/parallel", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.model, &[]);
+            let index = LinkIndex::new(&f.model, &f.model_files);
             render_pages(&f.model, &index)
         })
     });
     group.bench_function("render/all_pages/serial", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.model, &[]);
+            let index = LinkIndex::new(&f.model, &f.model_files);
             (0..f.model.pages.len())
                 .map(|id| {
                     let mut links = PageLinks::new(&index, id);
@@ -206,7 +217,8 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
             || f.load_site_from(f.config.clone(), f.sources.markdown.clone()),
             |mut site| {
                 let mut diagnostics = Diagnostics::default();
-                render_and_link(&mut site, &[], &mut diagnostics);
+                let files = OutputFiles::new(&site, &[]);
+                render_and_link(&mut site, &files, &mut diagnostics);
                 site
             },
             BatchSize::PerIteration,
@@ -222,16 +234,17 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
     whole_site(&mut group, 4);
     // Each iteration gets its own copy of the pages' HTML (not timed), as
     // the build hands render_site the HTML it takes out of the site.
-    group.bench_function("render_site", |b| {
+    group.bench_function("queue_and_render", |b| {
         b.iter_batched(
             || page_contents(&f.site),
             |contents| {
                 let input = TemplateInput {
                     templates: &f.sources.templates,
-                    static_files: Vec::new(),
+                    files: Arc::clone(&f.files),
                 };
                 let mut diagnostics = Diagnostics::default();
-                let renderer = render_site(black_box(&f.site), contents, &input, &mut diagnostics);
+                let renderer =
+                    queue_renders(black_box(&f.site), contents, &input, &mut diagnostics);
                 let texts: Vec<Option<String>> = renderer
                     .files()
                     .map(|(job, _, _)| renderer.render(job))
@@ -365,10 +378,14 @@ struct Fixture {
     sources: Sources,
     /// After load_site: what Markdown rendering starts from.
     model: Site,
+    /// The model's files that are not pages, for its link index.
+    model_files: OutputFiles,
+    /// The rendered site's files that are not pages.
+    files: Arc<OutputFiles>,
     /// After render_and_link (which frees the Markdown bodies).
     site: Site,
     sample_id: PageId,
-    /// render_site's queue.
+    /// queue_renders' queue.
     renderer: PageRenderer,
     /// Alias pages and the search index.
     generated: Vec<RenderedFile>,
@@ -383,7 +400,7 @@ impl Fixture {
         write_site(&root);
 
         let config_text = fs::read_to_string(root.join(CONFIG_FILE)).expect("site.yaml");
-        let config = parse_config(Path::new(CONFIG_FILE), &config_text, None).expect("config");
+        let config = parse_config(Path::new(CONFIG_FILE), &config_text).expect("config");
         let mut diagnostics = Diagnostics::default();
         let sources = load_sources(&root, &config, &mut diagnostics);
         assert_clean("load_sources", diagnostics);
@@ -404,7 +421,9 @@ impl Fixture {
             &SiteOptions { drafts: false },
             &mut diagnostics,
         );
-        render_and_link(&mut site, &[], &mut diagnostics);
+        let model_files = OutputFiles::new(&model, &[]);
+        let files = Arc::new(OutputFiles::new(&site, &[]));
+        render_and_link(&mut site, &files, &mut diagnostics);
         assert_clean("render_and_link", diagnostics);
         let sample_path = Path::new("section-00").join(page_name(SAMPLE_PAGE));
         let sample_id = site
@@ -416,12 +435,12 @@ impl Fixture {
         let mut diagnostics = Diagnostics::default();
         let input = TemplateInput {
             templates: &sources.templates,
-            static_files: Vec::new(),
+            files: Arc::clone(&files),
         };
-        let renderer = render_site(&site, page_contents(&site), &input, &mut diagnostics);
+        let renderer = queue_renders(&site, page_contents(&site), &input, &mut diagnostics);
         let mut generated = aliases::alias_pages(&site, &mut diagnostics);
         generated.extend(search::SearchIndex::new(&site).map(|s| s.file()));
-        assert_clean("render_site", diagnostics);
+        assert_clean("queue_renders", diagnostics);
 
         let words: usize = site.pages.iter().map(|p| p.rendered.word_count).sum();
         let bytes: usize = sources.markdown.iter().map(|m| m.text.len()).sum();
@@ -445,6 +464,8 @@ impl Fixture {
             config,
             sources,
             model,
+            model_files,
+            files,
             site,
             sample_id,
             renderer,

@@ -145,6 +145,17 @@ impl Error {
         Error::Build(all.into_sorted())
     }
 
+    /// How many of the problems are errors (not warnings).
+    pub fn error_count(&self) -> usize {
+        match self {
+            Error::Usage(_) => 1,
+            Error::Build(diagnostics) => diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count(),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
@@ -164,18 +175,11 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(message) => write!(f, "error: {message}"),
             Error::Build(diagnostics) => {
-                for diagnostic in diagnostics {
-                    writeln!(f, "{diagnostic}")?;
+                for (i, diagnostic) in diagnostics.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { "\n" };
+                    write!(f, "{separator}{diagnostic}")?;
                 }
-                let errors = diagnostics
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .count();
-                let noun = if errors == 1 { "error" } else { "errors" };
-                write!(
-                    f,
-                    "build failed with {errors} {noun}; the previous output was left as it was"
-                )
+                Ok(())
             }
         }
     }

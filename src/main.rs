@@ -1,21 +1,24 @@
-//! The `knead` command line: parses arguments, runs the library, prints the
-//! outcome and maps it to an exit code (0 ok, 1 site errors, 2 usage errors).
+//! The `knead` command line: parses arguments (`--base-url` into a typed
+//! base URL, once), runs one small function per command, prints what the
+//! library returns and maps the outcome to an exit code in one place (0 ok,
+//! 1 site errors, 2 usage errors).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kneading::check::{CheckOptions, CheckReport, check};
 use kneading::diagnostic::Error;
-use kneading::init::init;
-use kneading::new_page::{NewPage, new_page};
-use kneading::progress::{Progress, TerminalProgress};
-use kneading::schema::{SchemaKind, SchemaRequest, make_schemas};
-use kneading::serve::{ServeOptions, serve};
-use kneading::watch::build_and_watch;
-use kneading::{BuildOptions, BuildSummary, build};
+use kneading::live::serve::{ServeOptions, serve};
+use kneading::live::watch::build_and_watch;
+use kneading::load::config::BaseUrl;
+use kneading::output::progress::{Progress, TerminalProgress};
+use kneading::pipeline::{BuildOptions, BuildSummary, build, failure_report};
+use kneading::tools::check::{CheckOptions, check};
+use kneading::tools::init::init;
+use kneading::tools::new_page::{NewPage, new_page};
+use kneading::tools::schema::{SchemaKind, SchemaRequest, make_schemas};
 
 #[derive(Parser)]
 #[command(
@@ -136,8 +139,7 @@ impl From<Which> for SchemaKind {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let outcome = match Cli::parse().command {
         Command::Build {
             root,
             output,
@@ -145,7 +147,7 @@ fn main() -> ExitCode {
             drafts,
             watch,
             quiet,
-        } => {
+        } => base_url_flag(base_url).and_then(|base_url| {
             let options = BuildOptions {
                 root,
                 output_dir: output,
@@ -153,13 +155,8 @@ fn main() -> ExitCode {
                 drafts,
                 progress: progress_display(quiet),
             };
-            let report = reporter(quiet);
-            if watch {
-                build_and_watch(&options, report)
-            } else {
-                build(&options).map(|summary| report(&summary))
-            }
-        }
+            run_build(options, watch, quiet)
+        }),
         Command::Serve {
             root,
             output,
@@ -168,7 +165,7 @@ fn main() -> ExitCode {
             open,
             drafts,
             quiet,
-        } => serve(&ServeOptions {
+        } => run_serve(ServeOptions {
             build: BuildOptions {
                 root,
                 output_dir: output,
@@ -186,67 +183,126 @@ fn main() -> ExitCode {
             strict,
             drafts,
             base_url,
-        } => match check(&CheckOptions {
+        } => base_url_flag(base_url).and_then(|base_url| {
+            run_check(CheckOptions {
+                build: BuildOptions {
+                    root,
+                    base_url,
+                    drafts,
+                    ..BuildOptions::default()
+                },
+                strict,
+            })
+        }),
+        Command::Init { dir } => run_init(&dir),
+        Command::New { path, root } => run_new(NewPage {
             root,
-            base_url,
-            drafts,
-            strict,
-        }) {
-            Ok(report) => return print_report(&report),
-            Err(err) => Err(err),
-        },
-        Command::Init { dir } => init(&dir).map(|created| println!("{}", created.render_message())),
-        Command::New { path, root } => {
-            let request = NewPage {
-                root,
-                path,
-                date: jiff::Zoned::now().date(),
-            };
-            let created = new_page(&request).map(|files| print_files("created", &files));
-            return finish(created, "nothing was created");
-        }
-        Command::Schema { which, root, out } => {
-            let request = SchemaRequest {
-                root,
-                kind: which.map(SchemaKind::from),
-                out_dir: out,
-            };
-            let made = make_schemas(&request).map(|made| {
-                for warning in &made.warnings {
-                    eprintln!("{warning}");
-                }
-                print!("{}", made.printed);
-                print_files("wrote", &made.written);
-            });
-            return finish(made, "no schema was written");
-        }
+            path,
+            date: jiff::Zoned::now().date(),
+        }),
+        Command::Schema { which, root, out } => run_schema(SchemaRequest {
+            root,
+            kind: which.map(SchemaKind::from),
+            out_dir: out,
+        }),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{err}");
-            ExitCode::from(err.exit_code() as u8)
+    match outcome {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("{}", failure.report);
+            ExitCode::from(failure.error.exit_code() as u8)
         }
     }
 }
 
-/// The exit code of a command that builds nothing; site.yaml errors are
-/// listed as a build lists them, with what they mean for this command.
-fn finish(result: Result<(), Error>, outcome: &str) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Build(diagnostics)) => {
-            for diagnostic in &diagnostics {
-                eprintln!("{diagnostic}");
-            }
-            eprintln!("{outcome}");
-            ExitCode::from(1)
-        }
-        Err(err) => {
-            eprintln!("{err}");
-            ExitCode::from(err.exit_code() as u8)
+/// A command that failed: the error, and the report to print for it (the
+/// error with what it meant for this command).
+struct Failure {
+    error: Error,
+    report: String,
+}
+
+impl Failure {
+    /// A failure whose report says, after the error's problems, what the
+    /// command left undone.
+    fn with_outcome(error: Error, outcome: &str) -> Failure {
+        let report = match &error {
+            Error::Build(_) => format!("{error}\n{outcome}"),
+            Error::Usage(_) => error.to_string(),
+        };
+        Failure { error, report }
+    }
+}
+
+impl From<Error> for Failure {
+    /// A build's failure, reported as `knead build` reports it.
+    fn from(error: Error) -> Failure {
+        Failure {
+            report: failure_report(&error),
+            error,
         }
     }
+}
+
+type Outcome = Result<ExitCode, Failure>;
+
+/// `--base-url`, parsed once here; the pipeline puts it in place of
+/// site.yaml's `base_url`.
+fn base_url_flag(flag: Option<String>) -> Result<Option<BaseUrl>, Failure> {
+    let parse = |text: String| {
+        BaseUrl::parse(&text).map_err(|problem| Error::Usage(format!("--base-url {problem}")))
+    };
+    Ok(flag.map(parse).transpose()?)
+}
+
+fn run_build(options: BuildOptions, watch: bool, quiet: bool) -> Outcome {
+    let report = reporter(quiet);
+    if watch {
+        build_and_watch(&options, report)?;
+    } else {
+        report(&build(&options)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_serve(options: ServeOptions) -> Outcome {
+    serve(&options)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The check's findings, then its summary, on standard output: they are what
+/// the command is for.
+fn run_check(options: CheckOptions) -> Outcome {
+    let report = check(&options)?;
+    for diagnostic in &report.diagnostics {
+        println!("{diagnostic}");
+    }
+    println!("{}", report.summary());
+    Ok(ExitCode::from(report.exit_code() as u8))
+}
+
+fn run_init(dir: &Path) -> Outcome {
+    let created = init(dir)?;
+    println!("{}", created.render_message());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_new(request: NewPage) -> Outcome {
+    let files =
+        new_page(&request).map_err(|err| Failure::with_outcome(err, "nothing was created"))?;
+    print_files("created", &files);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_schema(request: SchemaRequest) -> Outcome {
+    let made = make_schemas(&request)
+        .map_err(|err| Failure::with_outcome(err, "no schema was written"))?;
+    for warning in &made.warnings {
+        eprintln!("{warning}");
+    }
+    print!("{}", made.printed);
+    print_files("wrote", &made.written);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_files(verb: &str, files: &[PathBuf]) {
@@ -294,16 +350,6 @@ fn print_summary(summary: &BuildSummary) {
         summary.elapsed.as_millis(),
         summary.output_dir.display(),
     );
-}
-
-/// The check's findings, then its summary, on standard output: they are what
-/// the command is for.
-fn print_report(report: &CheckReport) -> ExitCode {
-    for diagnostic in &report.diagnostics {
-        println!("{diagnostic}");
-    }
-    println!("{}", report.summary());
-    ExitCode::from(report.exit_code() as u8)
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-use kneading::config::Taxonomy;
-use kneading::discover::decode_text;
-use kneading::front_matter::{parse_front_matter, split};
+use kneading::load::config::Taxonomy;
+use kneading::load::discover::decode_text;
+use kneading::load::front_matter::{parse_front_matter, split};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

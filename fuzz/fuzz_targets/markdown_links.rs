@@ -9,11 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kneading::config::{Config, parse_config};
+use kneading::load::config::{Config, parse_config};
 use kneading::diagnostic::Diagnostics;
-use kneading::discover::MarkdownFile;
-use kneading::render_and_link;
-use kneading::site::{SiteOptions, load_site};
+use kneading::load::discover::MarkdownFile;
+use kneading::render::render_and_link;
+use kneading::site::OutputFiles;
+use kneading::site::build::{SiteOptions, load_site};
 use libfuzzer_sys::fuzz_target;
 
 const SITE_YAML: &str = "title: Fuzz\nbase_url: https://example.org/docs/\ntaxonomies: [tags]\n\
@@ -50,7 +51,7 @@ const PAGES: &[(&str, &str)] = &[
 
 fn config() -> &'static Config {
     static CONFIG: OnceLock<Config> = OnceLock::new();
-    CONFIG.get_or_init(|| parse_config(Path::new("site.yaml"), SITE_YAML, None).expect("config"))
+    CONFIG.get_or_init(|| parse_config(Path::new("site.yaml"), SITE_YAML).expect("config"))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -83,8 +84,8 @@ fuzz_target!(|data: &[u8]| {
         &options,
         &mut diagnostics,
     );
-    let static_files = [Path::new("css/site.css")];
-    render_and_link(&mut site, &static_files, &mut diagnostics);
+    let files = OutputFiles::new(&site, &[Path::new("css/site.css")]);
+    render_and_link(&mut site, &files, &mut diagnostics);
     let fuzz_path = Path::new("content").join(FUZZ_PAGE);
     for diagnostic in diagnostics.into_sorted() {
         if diagnostic.path == fuzz_path {

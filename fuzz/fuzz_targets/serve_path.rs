@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kneading::serve::{Resolved, resolve_request_path};
+use kneading::live::serve::{Resolved, resolve_request_path};
 use libfuzzer_sys::fuzz_target;
 
 /// The site folder: `output/` (the served root) and `secret.txt` beside it.

@@ -8,13 +8,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use kneading::config::{Taxonomy, parse_config};
 use kneading::diagnostic::Diagnostics;
-use kneading::discover::{MarkdownFile, decode_text};
-use kneading::front_matter::{parse_front_matter, split};
-use kneading::links::LinkIndex;
-use kneading::markdown::LinkKind;
-use kneading::site::{Site, SiteOptions, load_site};
+use kneading::load::config::{Taxonomy, parse_config};
+use kneading::load::discover::{MarkdownFile, decode_text};
+use kneading::load::front_matter::{parse_front_matter, split};
+use kneading::render::links::LinkIndex;
+use kneading::render::markdown::LinkKind;
+use kneading::site::build::{SiteOptions, load_site};
+use kneading::site::{OutputFiles, Site};
 use kneading::slug::slugify;
 use proptest::prelude::*;
 
@@ -179,7 +180,7 @@ const STATIC_FILES: &[&str] = &["css/site.css"];
 /// A site under a sub-path, with pages at three depths, a folder page with an
 /// asset, a draft and a taxonomy term.
 static SITE: LazyLock<Site> = LazyLock::new(|| {
-    let config = parse_config(Path::new("site.yaml"), SITE_YAML, None).expect("valid config");
+    let config = parse_config(Path::new("site.yaml"), SITE_YAML).expect("valid config");
     let markdown = PAGES
         .iter()
         .map(|(rel_path, yaml)| MarkdownFile {
@@ -203,10 +204,12 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
     site
 });
 
-static INDEX: LazyLock<LinkIndex<'static>> = LazyLock::new(|| {
+static FILES: LazyLock<OutputFiles> = LazyLock::new(|| {
     let static_files: Vec<&Path> = STATIC_FILES.iter().map(Path::new).collect();
-    LinkIndex::new(&SITE, &static_files)
+    OutputFiles::new(&SITE, &static_files)
 });
+
+static INDEX: LazyLock<LinkIndex<'static>> = LazyLock::new(|| LinkIndex::new(&SITE, &FILES));
 
 /// Segments for links that may name anything.
 const LINK_PIECES: &[&str] = &[

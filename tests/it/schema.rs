@@ -50,7 +50,8 @@ fn bundled_front_matter() -> Vec<(String, Value)> {
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "md"))
         .map(|entry| {
             let text = fs::read_to_string(entry.path()).expect("read page");
-            let split = kneading::front_matter::split(entry.path(), &text).expect("front matter");
+            let split =
+                kneading::load::front_matter::split(entry.path(), &text).expect("front matter");
             let name = entry.path().strip_prefix(repo()).expect("in repo");
             (name.display().to_string(), yaml_to_json(split.yaml))
         })

@@ -1,0 +1,351 @@
+//! Watching a site for changes, and `knead build --watch`. Owns which paths
+//! count as a change (site.yaml and everything discovery reads under
+//! content/, static/, templates/ and the active theme, minus ignored names and
+//! the output folder) and the debouncing that turns a burst of events into one
+//! rebuild. It does not decide what a change affects: it hands the changed
+//! paths to an `incremental::Session`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crate::diagnostic::Error;
+use crate::live::incremental::Session;
+use crate::load::discover::{is_ignored, read_text_file};
+use crate::names::{CONFIG_FILE, CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
+use crate::pipeline::{BuildOptions, BuildSummary, failure_report};
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+/// Events for one path closer together than this make one change.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+/// The debouncer hands over a burst's paths in several batches as each goes
+/// quiet; batches closer together than this make one change...
+const SETTLE: Duration = Duration::from_millis(30);
+/// ...unless they keep coming for this long.
+const MAX_SETTLE: Duration = Duration::from_secs(1);
+/// The folders under the site root that a build reads, watched recursively;
+/// of themes/, only the active theme's folder.
+const WATCHED_DIRS: [&str; 4] = [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR];
+
+/// Watches one site. The root itself is watched alone (for site.yaml and for
+/// watched folders that appear or vanish), each watched folder recursively,
+/// so that large unrelated folders (target/, node_modules/) cost nothing.
+/// Of themes/, the folder itself is watched alone (for a theme folder that
+/// appears) and the active theme's folder recursively; other themes cost
+/// nothing either.
+pub struct SiteWatcher {
+    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    changes: Receiver<Vec<PathBuf>>,
+    root: PathBuf,
+    /// The folders watched, and how.
+    watched: BTreeMap<PathBuf, RecursiveMode>,
+}
+
+impl SiteWatcher {
+    /// Starts watching the site under `root` that builds into `output_dir`.
+    pub fn new(root: &Path, output_dir: &Path) -> Result<SiteWatcher, Error> {
+        let root = root
+            .canonicalize()
+            .map_err(|err| Error::Usage(format!("cannot watch {}: {err}", root.display())))?;
+        let filter = ChangeFilter {
+            root: root.clone(),
+            output: real_path(output_dir),
+        };
+        let (sender, changes) = mpsc::channel();
+        let handler = move |result: DebounceEventResult| match result {
+            Ok(events) => {
+                let paths: Vec<PathBuf> = events
+                    .iter()
+                    // Reading a file (as every build does) changes nothing.
+                    .filter(|event| !event.kind.is_access())
+                    .flat_map(|event| &event.paths)
+                    .filter(|path| filter.is_relevant(path))
+                    .cloned()
+                    .collect();
+                if !paths.is_empty() {
+                    // The receiver is gone only when the watcher is dropped.
+                    let _ = sender.send(paths);
+                }
+            }
+            Err(errors) => errors
+                .iter()
+                .for_each(|err| eprintln!("warning: while watching files: {err}")),
+        };
+        let cannot =
+            |err: notify::Error| Error::Usage(format!("cannot watch {}: {err}", root.display()));
+        let mut debouncer = new_debouncer(DEBOUNCE, None, handler).map_err(cannot)?;
+        debouncer
+            .watch(&root, RecursiveMode::NonRecursive)
+            .map_err(cannot)?;
+        let mut watcher = SiteWatcher {
+            debouncer,
+            changes,
+            root,
+            watched: BTreeMap::new(),
+        };
+        watcher.sync_watched_dirs();
+        Ok(watcher)
+    }
+
+    /// Blocks until something relevant changed and returns the changed paths,
+    /// sorted, with every change that arrived meanwhile (during a build, say)
+    /// or follows within `SETTLE`, so that a burst gives one rebuild. `None`
+    /// once watching has stopped.
+    pub fn next_change(&mut self) -> Option<Vec<PathBuf>> {
+        let mut paths = self.changes.recv().ok()?;
+        let started = Instant::now();
+        while let Ok(more) = self.changes.recv_timeout(SETTLE) {
+            paths.extend(more);
+            if started.elapsed() > MAX_SETTLE {
+                break;
+            }
+        }
+        self.sync_watched_dirs();
+        paths.sort();
+        paths.dedup();
+        Some(paths)
+    }
+
+    /// Calls `on_change` with the changed paths after every change, forever.
+    pub fn run(mut self, mut on_change: impl FnMut(&[PathBuf])) {
+        while let Some(paths) = self.next_change() {
+            on_change(&paths);
+        }
+    }
+
+    /// Watches the folders a build reads now (the theme may have changed in
+    /// site.yaml, folders may have appeared); stops watching the others.
+    fn sync_watched_dirs(&mut self) {
+        let wanted = watched_dirs(&self.root);
+        let stale: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|(dir, mode)| wanted.get(*dir) != Some(mode))
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        for dir in stale {
+            self.watched.remove(&dir);
+            // A vanished folder's watch went with it; this only tidies up.
+            let _ = self.debouncer.unwatch(&dir);
+        }
+        for (dir, mode) in wanted {
+            if self.watched.contains_key(&dir) {
+                continue;
+            }
+            match self.debouncer.watch(&dir, mode) {
+                Ok(()) => {
+                    self.watched.insert(dir, mode);
+                }
+                Err(err) => eprintln!("warning: cannot watch {}: {err}", dir.display()),
+            }
+        }
+    }
+}
+
+/// The existing folders to watch under `root`, and how. When site.yaml cannot
+/// be read for its theme, all of themes/ is watched.
+fn watched_dirs(root: &Path) -> BTreeMap<PathBuf, RecursiveMode> {
+    let mut dirs = BTreeMap::new();
+    for name in [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR] {
+        dirs.insert(root.join(name), RecursiveMode::Recursive);
+    }
+    let themes = root.join(THEMES_DIR);
+    match active_theme(root) {
+        Ok(Some(theme)) => {
+            dirs.insert(themes.join(theme), RecursiveMode::Recursive);
+            dirs.insert(themes, RecursiveMode::NonRecursive);
+        }
+        Ok(None) => {
+            dirs.insert(themes, RecursiveMode::NonRecursive);
+        }
+        Err(()) => {
+            dirs.insert(themes, RecursiveMode::Recursive);
+        }
+    }
+    dirs.retain(|dir, _| dir.is_dir());
+    dirs
+}
+
+/// site.yaml's `theme`, when it names a plain folder.
+fn active_theme(root: &Path) -> Result<Option<String>, ()> {
+    // Read as a build reads it, and refused when a build would refuse it
+    // without parsing: a FIFO or a pathological file must not stall the watcher.
+    let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).map_err(|_| ())?;
+    let text = String::from_utf8(bytes).map_err(|_| ())?;
+    if crate::load::yaml::too_deep(&text).is_some() {
+        return Err(());
+    }
+    let config: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|_| ())?;
+    match config.get("theme") {
+        None => Ok(None),
+        Some(theme) => {
+            let name = theme.as_str().ok_or(())?;
+            let plain = !name.is_empty() && Path::new(name).file_name() == Some(name.as_ref());
+            plain.then(|| Some(name.to_string())).ok_or(())
+        }
+    }
+}
+
+/// Which event paths are changes to the site.
+struct ChangeFilter {
+    /// Canonical.
+    root: PathBuf,
+    /// Canonical where it exists.
+    output: PathBuf,
+}
+
+impl ChangeFilter {
+    /// site.yaml, or a path under a watched folder with no ignored name on
+    /// the way (SPEC §2), outside the output folder. A path that no longer
+    /// exists is judged as a file.
+    fn is_relevant(&self, path: &Path) -> bool {
+        if path.starts_with(&self.output) {
+            return false;
+        }
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return false;
+        };
+        let names: Vec<String> = rel
+            .iter()
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        let (Some(first), Some((last, folders))) = (names.first(), names.split_last()) else {
+            return false;
+        };
+        if names.len() == 1 && first == CONFIG_FILE {
+            return true;
+        }
+        WATCHED_DIRS.contains(&first.as_str())
+            && !folders.iter().any(|name| is_ignored(name, true))
+            && !is_ignored(last, path.is_dir())
+    }
+}
+
+/// `path` made canonical through its parent, which may exist when it does not.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let parent = path.parent().and_then(|p| p.canonicalize().ok());
+    match (parent, path.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+/// `knead build --watch`: builds, then rebuilds on every change until killed.
+/// Only a usage error in the first build stops it; build errors are printed
+/// and the previous output stays.
+pub fn build_and_watch(
+    options: &BuildOptions,
+    report_build: fn(&BuildSummary),
+) -> Result<(), Error> {
+    let watcher = SiteWatcher::new(&options.root, &options.output_dir())?;
+    let mut session = Session::new(options.clone());
+    match session.rebuild(&[]) {
+        Err(Error::Usage(message)) => return Err(Error::Usage(message)),
+        result => report_outcome(&result, report_build),
+    }
+    println!(
+        "watching {} for changes (Ctrl+C to stop)",
+        options.root.display()
+    );
+    watcher.run(|changed| report_outcome(&session.rebuild(changed), report_build));
+    Ok(())
+}
+
+/// Prints a build's summary, or its errors as `knead build` would.
+pub fn report_outcome(result: &Result<BuildSummary, Error>, report_build: fn(&BuildSummary)) {
+    match result {
+        Ok(summary) => report_build(summary),
+        Err(err) => eprintln!("{}", failure_report(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter() -> ChangeFilter {
+        ChangeFilter {
+            root: PathBuf::from("/site"),
+            output: PathBuf::from("/site/output"),
+        }
+    }
+
+    #[test]
+    fn only_the_active_theme_is_watched_in_depth() {
+        let site = tempfile::tempdir().expect("temp dir");
+        let root = site.path();
+        for dir in ["content", "themes/a/templates", "themes/b/templates"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create folder");
+        }
+        let write_config =
+            |text: &str| std::fs::write(root.join("site.yaml"), text).expect("write");
+        let watched = || -> Vec<(String, bool)> {
+            watched_dirs(root)
+                .into_iter()
+                .map(|(dir, mode)| {
+                    let rel = dir.strip_prefix(root).expect("under root");
+                    (rel.display().to_string(), mode == RecursiveMode::Recursive)
+                })
+                .collect()
+        };
+        write_config("title: T\ntheme: b\n");
+        let expected = [("content", true), ("themes", false), ("themes/b", true)];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(d, r)| (d.to_string(), *r)).collect();
+        assert_eq!(watched(), expected);
+        write_config("title: T\n");
+        assert_eq!(watched(), expected[..2]);
+        // Unreadable: every theme, rather than miss a change.
+        write_config("title: [unclosed\n");
+        assert_eq!(
+            watched(),
+            [("content".to_string(), true), ("themes".into(), true)]
+        );
+        write_config("theme: ../elsewhere\n");
+        assert_eq!(
+            watched(),
+            [("content".to_string(), true), ("themes".into(), true)]
+        );
+    }
+
+    #[test]
+    fn changes_that_builds_read_are_relevant() {
+        for path in [
+            "/site/site.yaml",
+            "/site/content/a.md",
+            "/site/content/_index.md",
+            "/site/content/new-folder",
+            "/site/static/css/s.css",
+            "/site/templates/page.html",
+            "/site/themes/t/templates/base.html",
+        ] {
+            assert!(filter().is_relevant(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
+    fn output_temporaries_and_other_folders_are_not() {
+        for path in [
+            "/site/output/index.html",
+            "/site/.output.knead-new-12/index.html",
+            "/site/content/.a.md.swp",
+            "/site/content/a.md~",
+            "/site/content/a.md.tmp",
+            "/site/content/.#a.md",
+            "/site/content/4913",
+            "/site/content/_draft.md",
+            "/site/content/.git/HEAD",
+            "/site/target/debug/knead",
+            "/site/node_modules/x/index.js",
+            "/site/README.md",
+            "/elsewhere/content/a.md",
+        ] {
+            assert!(!filter().is_relevant(Path::new(path)), "{path}");
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Site configuration: `site.yaml` parsed and validated into `Config`. Owns the
+//! meaning of every key of SPEC §3 and the base URL arithmetic; it does not read
+//! the file (the caller hands it the text).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Fields, Origin};
+use crate::slug::slugify;
+
+/// Every top-level key `parse_config` reads.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "theme",
+    "taxonomies",
+    "feed",
+    "search",
+    "markdown",
+    "extra",
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: String,
+    pub base_url: BaseUrl,
+    pub description: String,
+    pub language: String,
+    pub theme: Option<String>,
+    /// Where `theme` is written in site.yaml, for "theme not found".
+    pub theme_position: (usize, usize),
+    pub taxonomies: Vec<Taxonomy>,
+    pub feed: bool,
+    pub search: bool,
+    pub markdown: MarkdownConfig,
+    pub extra: serde_yaml::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taxonomy {
+    /// As written in site.yaml and in front matter (`body_areas`).
+    pub name: String,
+    /// As used in URLs (`body-areas`).
+    pub slug: String,
+}
+
+/// A taxonomy is named by its front-matter key.
+impl AsRef<str> for Taxonomy {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The fields of `MarkdownConfig`, for the JSON schema; a test checks them
+/// against the struct.
+pub const MARKDOWN_KEYS: &[&str] = &["smart_punctuation", "heading_anchors"];
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarkdownConfig {
+    pub smart_punctuation: bool,
+    pub heading_anchors: bool,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        MarkdownConfig {
+            smart_punctuation: true,
+            heading_anchors: false,
+        }
+    }
+}
+
+/// An absolute base URL split into origin (`https://example.org`) and path
+/// (`/massage/`, always with both slashes), so site paths can be joined to either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    origin: String,
+    path: String,
+}
+
+impl BaseUrl {
+    pub fn parse(text: &str) -> Result<BaseUrl, String> {
+        let text = text.trim();
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| format!("{text:?} is not an absolute URL"))?;
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("{text:?} must start with http:// or https://"));
+        }
+        if rest.contains(['?', '#']) {
+            return Err(format!("{text:?} must not have a query or fragment"));
+        }
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if host.is_empty() {
+            return Err(format!("{text:?} has no host"));
+        }
+        let mut path = path.trim_end_matches('/').to_string();
+        path.push('/');
+        Ok(BaseUrl {
+            origin: format!("{scheme}://{host}"),
+            path,
+        })
+    }
+
+    /// The path under which the site lives: `/` or `/massage/`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `/types/swedish/` → `/massage/types/swedish/`.
+    pub fn url(&self, site_path: &str) -> String {
+        format!("{}{}", self.path, site_path.trim_start_matches('/'))
+    }
+
+    /// `/types/swedish/` → `https://example.org/massage/types/swedish/`.
+    pub fn permalink(&self, site_path: &str) -> String {
+        format!("{}{}", self.origin, self.url(site_path))
+    }
+
+    /// The base URL as configured, normalised to end with `/`.
+    pub fn as_string(&self) -> String {
+        format!("{}{}", self.origin, self.path)
+    }
+}
+
+/// Parses site.yaml's text. Returns every problem found, not just the first.
+pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut fields = Fields::parse(path, text, Origin { first_line: 1 }).map_err(|d| vec![d])?;
+    let title_given = fields.has("title");
+    let title = fields.take::<String>("title", "a string");
+    let base_url = read_base_url(&mut fields);
+    let description = fields.take("description", "a string").unwrap_or_default();
+    let language = fields
+        .take("language", "a language code such as `en`")
+        .unwrap_or_else(|| "en".to_string());
+    let theme_position = fields.value_position("theme");
+    let theme = fields.take("theme", "the name of a folder in themes/");
+    let taxonomies = read_taxonomies(&mut fields);
+    let feed = fields.take("feed", "`true` or `false`").unwrap_or(false);
+    let search = fields.take("search", "`true` or `false`").unwrap_or(false);
+    let markdown = read_markdown(&mut fields);
+    let extra = fields
+        .take_value("extra")
+        .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
+    let mut diagnostics = Vec::new();
+    if !title_given {
+        diagnostics.push(
+            Diagnostic::error(path, "`title` is missing")
+                .at(1, 1)
+                .with_help("add a line such as `title: My Site`"),
+        );
+    }
+    diagnostics.extend(fields.finish(KNOWN_KEYS, "site.yaml"));
+    match (title, base_url) {
+        (Some(title), Some(base_url)) if diagnostics.is_empty() => Ok(Config {
+            title,
+            base_url,
+            description,
+            language,
+            theme,
+            theme_position,
+            taxonomies,
+            feed,
+            search,
+            markdown,
+            extra,
+        }),
+        _ => Err(diagnostics),
+    }
+}
+
+fn read_base_url(fields: &mut Fields) -> Option<BaseUrl> {
+    let configured: Option<String> = fields.take("base_url", "an absolute URL");
+    let Some(text) = configured else {
+        fields.value_error(
+            "base_url",
+            "`base_url` is missing".into(),
+            Some("add a line such as `base_url: https://example.org/`".into()),
+        );
+        return None;
+    };
+    match BaseUrl::parse(&text) {
+        Ok(url) => Some(url),
+        Err(problem) => {
+            fields.value_error(
+                "base_url",
+                format!("`base_url` {problem}"),
+                Some("write the full address, such as `https://example.org/docs/`".into()),
+            );
+            None
+        }
+    }
+}
+
+fn read_taxonomies(fields: &mut Fields) -> Vec<Taxonomy> {
+    let names: Vec<String> = fields
+        .take("taxonomies", "a list of names, such as `[tags]`")
+        .unwrap_or_default();
+    let mut taxonomies: Vec<Taxonomy> = Vec::with_capacity(names.len());
+    for name in names {
+        let slug = slugify(&name);
+        let clash = crate::load::front_matter::KNOWN_KEYS.contains(&name.as_str());
+        let problem = if slug.is_empty() {
+            Some(format!(
+                "taxonomy {name:?} has no letters or digits to make a URL from"
+            ))
+        } else if clash {
+            Some(format!(
+                "taxonomy {name:?} has the name of a front-matter field"
+            ))
+        } else if taxonomies.iter().any(|t| t.slug == slug) {
+            Some(format!("taxonomy {name:?} is listed twice (URL /{slug}/)"))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => fields.value_error(
+                "taxonomies",
+                message,
+                Some("give each taxonomy a distinct name made of letters, digits and `_`".into()),
+            ),
+            None => taxonomies.push(Taxonomy { name, slug }),
+        }
+    }
+    taxonomies
+}
+
+fn read_markdown(fields: &mut Fields) -> MarkdownConfig {
+    let Some(value) = fields.take_value("markdown") else {
+        return MarkdownConfig::default();
+    };
+    match serde_yaml::from_value(value) {
+        Ok(markdown) => markdown,
+        Err(err) => {
+            fields.value_error(
+                "markdown",
+                format!("`markdown` {err}"),
+                Some("the markdown keys are `smart_punctuation` and `heading_anchors`, each `true` or `false`".into()),
+            );
+            MarkdownConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_keeps_sub_path() {
+        let url = BaseUrl::parse("https://example.org/massage").expect("valid");
+        assert_eq!(url.path(), "/massage/");
+        assert_eq!(url.url("/types/swedish/"), "/massage/types/swedish/");
+        assert_eq!(url.permalink("/"), "https://example.org/massage/");
+    }
+
+    #[test]
+    fn base_url_rejects_relative() {
+        assert!(BaseUrl::parse("example.org").is_err());
+        assert!(BaseUrl::parse("ftp://example.org").is_err());
+        assert!(BaseUrl::parse("https:///x").is_err());
+    }
+
+    #[test]
+    fn config_reads_every_key() {
+        let text = "title: T\nbase_url: https://e.org/\ndescription: D\nlanguage: de\ntheme: plain\n\
+                    taxonomies: [tags, body_areas]\nfeed: true\nsearch: true\n\
+                    markdown: { smart_punctuation: false, heading_anchors: true }\nextra: { a: 1 }\n";
+        let config = parse_config(Path::new("site.yaml"), text).expect("valid");
+        assert_eq!(config.taxonomies[1].slug, "body-areas");
+        assert!(config.markdown.heading_anchors && !config.markdown.smart_punctuation);
+        assert!(config.feed && config.search);
+        assert_eq!(config.language, "de");
+    }
+
+    #[test]
+    fn unknown_config_key_is_reported_with_suggestion() {
+        let text = "title: T\nbase_url: https://e.org/\ntheem: plain\n";
+        let errors = parse_config(Path::new("site.yaml"), text).expect_err("invalid");
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].col), (3, 1));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `theme`?"));
+    }
+}

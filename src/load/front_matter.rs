@@ -1,0 +1,286 @@
+//! Front matter: splitting a Markdown file into its YAML header and body, and
+//! reading the header into a typed `FrontMatter` (SPEC §4). Owns field types,
+//! defaults and date validation; it does not know URLs or other pages.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::yaml::{Fields, Origin};
+
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "draft",
+    "slug",
+    "weight",
+    "aliases",
+    "template",
+    "toc",
+    "related",
+    "extra",
+];
+
+#[derive(Debug, Clone)]
+pub struct FrontMatter {
+    pub title: String,
+    pub description: Option<String>,
+    pub date: Option<PageDate>,
+    pub updated: Option<PageDate>,
+    pub draft: bool,
+    pub slug: Option<String>,
+    pub weight: Option<i64>,
+    pub aliases: Vec<String>,
+    pub template: Option<String>,
+    pub toc: bool,
+    pub related: Vec<String>,
+    /// Terms per taxonomy, in site.yaml's taxonomy order; only taxonomies the page uses.
+    pub taxonomies: Vec<(String, Vec<String>)>,
+    pub extra: serde_yaml::Value,
+    /// Line and column of each top-level key, for errors found in later stages.
+    pub positions: HashMap<String, (usize, usize)>,
+}
+
+/// A date as the author wrote it (`2024-05-01` or RFC 3339), with the instant it
+/// means for sorting. A plain date counts as midnight UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageDate {
+    pub text: String,
+    pub instant: jiff::Timestamp,
+}
+
+impl Ord for PageDate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.instant
+            .cmp(&other.instant)
+            .then_with(|| self.text.cmp(&other.text))
+    }
+}
+
+impl PartialOrd for PageDate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// `YYYY-MM-DD` is the only form of ten characters.
+const DATE_ONLY_LEN: usize = 10;
+
+impl PageDate {
+    pub fn parse(text: &str) -> Result<PageDate, String> {
+        let text = text.trim();
+        let instant = if text.len() == DATE_ONLY_LEN {
+            text.parse::<jiff::civil::Date>()
+                .map_err(|e| e.to_string())?
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|e| e.to_string())?
+                .timestamp()
+        } else {
+            text.parse::<jiff::Timestamp>().map_err(|e| e.to_string())?
+        };
+        Ok(PageDate {
+            text: text.to_string(),
+            instant,
+        })
+    }
+
+    /// Written as a plain date, with no time of day.
+    pub fn is_date_only(&self) -> bool {
+        self.text.len() == DATE_ONLY_LEN
+    }
+}
+
+/// A Markdown file cut in two. Offsets are bytes into the file's text (after any
+/// BOM), so positions found in the body can be reported as file lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    pub yaml_first_line: usize,
+    pub body: &'a str,
+    pub body_offset: usize,
+}
+
+/// Cuts `text` at the `---` lines. Accepts CRLF line endings.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let mut lines = text.split_inclusive('\n');
+    let opening = lines.next().unwrap_or("");
+    if !is_fence(opening) {
+        return Err(
+            Diagnostic::error(path, "the file does not start with front matter")
+                .at(1, 1)
+                .with_help(
+                    "start the file with a line `---`, then `title: ...`, then another line `---`",
+                ),
+        );
+    }
+    let yaml_start = opening.len();
+    let mut offset = yaml_start;
+    for line in lines {
+        if is_fence(line) {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_first_line: 2,
+                body: &text[offset + line.len()..],
+                body_offset: offset + line.len(),
+            });
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::error(path, "the front matter is never closed")
+        .at(1, 1)
+        .with_help("add a line `---` after the last front-matter field"))
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end() == "---"
+}
+
+/// Reads the header. `taxonomies` are the names of those site.yaml declares;
+/// any other unknown key is an error with a suggestion.
+pub fn parse_front_matter(
+    path: &Path,
+    split: &Split<'_>,
+    taxonomies: &[impl AsRef<str>],
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let origin = Origin {
+        first_line: split.yaml_first_line,
+    };
+    let mut fields = Fields::parse(path, split.yaml, origin).map_err(|d| vec![d])?;
+    let title_given = fields.has("title");
+    let title: Option<String> = fields.take("title", "a string");
+    let front_matter = FrontMatter {
+        description: fields.take("description", "a string"),
+        date: take_date(&mut fields, "date"),
+        updated: take_date(&mut fields, "updated"),
+        draft: fields.take("draft", "`true` or `false`").unwrap_or(false),
+        slug: fields.take("slug", "a string"),
+        weight: fields.take("weight", "a whole number"),
+        aliases: fields
+            .take("aliases", "a list of paths")
+            .unwrap_or_default(),
+        template: fields.take("template", "a template file name"),
+        toc: fields.take("toc", "`true` or `false`").unwrap_or(true),
+        related: fields
+            .take("related", "a list of page references")
+            .unwrap_or_default(),
+        taxonomies: take_taxonomies(&mut fields, taxonomies),
+        extra: fields
+            .take_value("extra")
+            .unwrap_or(serde_yaml::Value::Mapping(Default::default())),
+        title: title.clone().unwrap_or_default(),
+        positions: fields.positions(),
+    };
+    let mut diagnostics = Vec::new();
+    if !title_given {
+        diagnostics.push(
+            Diagnostic::error(path, "the front matter has no `title`")
+                .at(1, 1)
+                .with_help("add a line such as `title: Swedish Massage` between the `---` lines"),
+        );
+    } else if title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        let (line, col) = fields.key_position("title");
+        diagnostics.push(
+            Diagnostic::error(path, "`title` is empty")
+                .at(line, col)
+                .with_help("give the page a title"),
+        );
+    }
+    let known: Vec<&str> = KNOWN_KEYS
+        .iter()
+        .copied()
+        .chain(taxonomies.iter().map(AsRef::as_ref))
+        .collect();
+    diagnostics.extend(fields.finish(&known, "front-matter"));
+    if diagnostics.is_empty() {
+        Ok(front_matter)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+fn take_date(fields: &mut Fields, key: &str) -> Option<PageDate> {
+    let expected = "a date such as `2024-05-01` or `2024-05-01T09:30:00+02:00`";
+    let text: String = fields.take(key, expected)?;
+    match PageDate::parse(&text) {
+        Ok(date) => Some(date),
+        Err(reason) => {
+            fields.value_error(
+                key,
+                format!("`{key}` {text:?} is not a valid date: {reason}"),
+                Some(format!("write {expected}")),
+            );
+            None
+        }
+    }
+}
+
+fn take_taxonomies(
+    fields: &mut Fields,
+    taxonomies: &[impl AsRef<str>],
+) -> Vec<(String, Vec<String>)> {
+    taxonomies
+        .iter()
+        .map(AsRef::as_ref)
+        .filter_map(|name| {
+            let terms: Vec<String> = fields.take(name, "a list of terms, such as `[a, b]`")?;
+            Some((name.to_string(), terms))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FrontMatter, Vec<Diagnostic>> {
+        let path = Path::new("p.md");
+        let split = split(path, text).map_err(|d| vec![d])?;
+        parse_front_matter(path, &split, &["tags"])
+    }
+
+    #[test]
+    fn split_accepts_crlf() {
+        let text = "---\r\ntitle: A\r\n---\r\nbody\r\n";
+        let s = split(Path::new("p.md"), text).expect("front matter");
+        assert_eq!(s.yaml, "title: A\r\n");
+        assert_eq!(s.body, "body\r\n");
+        assert_eq!(&text[s.body_offset..], "body\r\n");
+    }
+
+    #[test]
+    fn every_field_is_read() {
+        let fm = parse(
+            "---\ntitle: A\ndescription: D\ndate: 2024-05-01\nupdated: 2024-06-01T10:00:00+02:00\n\
+             draft: true\nslug: a-b\nweight: 3\naliases: [/old/]\ntemplate: wide.html\ntoc: false\n\
+             related: ['[[B]]']\ntags: [x, y]\nextra: {k: v}\n---\n",
+        )
+        .expect("valid");
+        assert_eq!(fm.title, "A");
+        assert_eq!(
+            fm.date.as_ref().map(|d| d.text.as_str()),
+            Some("2024-05-01")
+        );
+        assert!(fm.updated.expect("updated") > fm.date.expect("date"));
+        assert!(fm.draft && !fm.toc);
+        assert_eq!(fm.weight, Some(3));
+        assert_eq!(
+            fm.taxonomies,
+            vec![("tags".to_string(), vec!["x".into(), "y".into()])]
+        );
+    }
+
+    #[test]
+    fn bad_date_points_at_value() {
+        let errors = parse("---\ntitle: A\ndate: 2024-13-01\n---\n").expect_err("bad date");
+        assert_eq!((errors[0].line, errors[0].col), (3, 7));
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let errors = parse("---\ndescription: x\n---\n").expect_err("no title");
+        assert!(errors[0].message.contains("no `title`"));
+    }
+}

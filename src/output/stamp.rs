@@ -1,0 +1,179 @@
+//! The build stamp: a digest of everything a build reads, kept in the output
+//! folder's marker file with the list of files the build wrote. When the next
+//! build reads the same inputs and the output still holds those files, the
+//! output is already what rendering would produce (builds are deterministic),
+//! so knead skips rendering and writing. It does not decide what a changed
+//! input affects; any change means a full build.
+//!
+//! Text inputs (site.yaml, Markdown, templates) are hashed by content, which
+//! discovery has read anyway; copied files (assets, static files) and the knead
+//! binary itself by size and modification time, as make and cargo do, so that a
+//! check never reads a large image.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::load::config::BaseUrl;
+use crate::load::discover::Sources;
+use crate::names::{CONFIG_FILE, MARKER_FILE};
+
+/// The first line of a stamp in the marker file.
+const STAMP_HEADER: &str = "stamp:";
+
+/// What a build that wrote the output recorded about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub digest: String,
+    pub pages: usize,
+    pub sections: usize,
+    pub assets: usize,
+    /// Every written file, relative to the output folder, with its size.
+    pub files: Vec<(PathBuf, u64)>,
+}
+
+/// What a build reads besides its sources, and the options that change its
+/// output.
+pub struct DigestInputs<'a> {
+    /// Where the assets of `Sources` are.
+    pub content_dir: &'a Path,
+    /// site.yaml's text.
+    pub config_text: &'a str,
+    /// The base URL that replaces site.yaml's, if any.
+    pub base_url: Option<&'a BaseUrl>,
+    pub drafts: bool,
+}
+
+/// The digest of one build's inputs and options.
+pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |label: &str, bytes: &[u8]| {
+        hasher.update(label.as_bytes());
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field("knead", env!("CARGO_PKG_VERSION").as_bytes());
+    if let Ok(exe) = std::env::current_exe() {
+        field("binary", file_identity(&exe).as_bytes());
+    }
+    let base_url = inputs.base_url.map(BaseUrl::as_string).unwrap_or_default();
+    field("base-url", base_url.as_bytes());
+    field("drafts", &[u8::from(inputs.drafts)]);
+    field(CONFIG_FILE, inputs.config_text.as_bytes());
+    for file in &sources.markdown {
+        field("md", file.rel_path.to_string_lossy().as_bytes());
+        field("text", file.text.as_bytes());
+    }
+    for (name, template) in &sources.templates {
+        field("template", name.as_bytes());
+        field("text", template.text.as_bytes());
+    }
+    for rel_path in &sources.assets {
+        field("asset", rel_path.to_string_lossy().as_bytes());
+        field(
+            "file",
+            file_identity(&inputs.content_dir.join(rel_path)).as_bytes(),
+        );
+    }
+    for (rel_path, source) in &sources.static_files {
+        field("static", rel_path.to_string_lossy().as_bytes());
+        field("file", file_identity(source).as_bytes());
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+/// Size and modification time; a file that cannot be read gives an empty
+/// identity, which the build itself will then report.
+fn file_identity(path: &Path) -> String {
+    let Ok(meta) = fs::metadata(path) else {
+        return String::new();
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{} {modified}", meta.len())
+}
+
+impl Stamp {
+    /// The stamp's lines, as written after the marker's text.
+    pub fn render(&self) -> String {
+        let mut text = format!(
+            "{STAMP_HEADER} {} {} {} {}\n",
+            self.digest, self.pages, self.sections, self.assets
+        );
+        for (path, size) in &self.files {
+            // A newline in a path (an asset may have one) makes the stamp
+            // unreadable, which costs one full build, nothing more.
+            let _ = writeln!(text, "{size} {}", path.to_string_lossy());
+        }
+        text
+    }
+
+    /// The stamp in a marker file's text, if it has a well-formed one.
+    pub fn parse(marker: &str) -> Option<Stamp> {
+        let mut lines = marker.lines().skip_while(|l| !l.starts_with(STAMP_HEADER));
+        let mut head = lines.next()?.strip_prefix(STAMP_HEADER)?.split_whitespace();
+        let digest = head.next()?.to_string();
+        let mut count = || head.next()?.parse().ok();
+        let (pages, sections, assets) = (count()?, count()?, count()?);
+        let files = lines
+            .map(|line| {
+                let (size, path) = line.split_once(' ')?;
+                Some((PathBuf::from(path), size.parse().ok()?))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Stamp {
+            digest,
+            pages,
+            sections,
+            assets,
+            files,
+        })
+    }
+
+    /// Whether every file the stamp lists is still in `output_dir` at its size.
+    pub fn output_is_intact(&self, output_dir: &Path) -> bool {
+        self.files.iter().all(|(path, size)| {
+            fs::symlink_metadata(output_dir.join(path))
+                .is_ok_and(|m| m.is_file() && m.len() == *size)
+        })
+    }
+}
+
+/// The stamp of the build that wrote `output_dir`, if any.
+pub fn load_stamp(output_dir: &Path) -> Option<Stamp> {
+    let marker = fs::read_to_string(output_dir.join(MARKER_FILE)).ok()?;
+    Stamp::parse(&marker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamp_survives_render_and_parse() {
+        let stamp = Stamp {
+            digest: "ab12".into(),
+            pages: 3,
+            sections: 2,
+            assets: 1,
+            files: vec![
+                (PathBuf::from("index.html"), 120),
+                (PathBuf::from("a b/index.html"), 7),
+            ],
+        };
+        let marker = format!("This folder is generated by knead.\n{}", stamp.render());
+        assert_eq!(Stamp::parse(&marker), Some(stamp));
+    }
+
+    #[test]
+    fn marker_without_a_stamp_or_with_a_broken_one_has_none() {
+        assert_eq!(Stamp::parse(""), None);
+        assert_eq!(Stamp::parse("generated by knead\n"), None);
+        assert_eq!(Stamp::parse("stamp: ab 1 2\n"), None);
+        assert_eq!(Stamp::parse("stamp: ab 1 2 3\nnot-a-size x\n"), None);
+    }
+}

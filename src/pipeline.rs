@@ -1,0 +1,332 @@
+//! The conductor: one build is check the output folder → load → assemble
+//! (site model, rendering, templates queued, publishing files, output plan) →
+//! write. Owns what a build is asked (`BuildOptions`), what it did
+//! (`BuildSummary`) and what it made (`Built`, which `live::incremental`
+//! keeps to patch). Every stage it calls takes values and returns values;
+//! only loading reads the disk and only output writes it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Error};
+use crate::load::config::{BaseUrl, Config};
+use crate::load::discover::{Sources, load_sources};
+use crate::load::read_config;
+use crate::names::DEFAULT_OUTPUT_DIR;
+use crate::output::plan::{CopiedFiles, OutputPlan, Written, plan_output};
+use crate::output::progress::{CountedRender, Progress};
+use crate::output::stamp::{self, DigestInputs, Stamp};
+use crate::output::write::{check_output_dir, write_output};
+use crate::publish::search::SearchIndex;
+use crate::publish::{self, aliases};
+use crate::render::{LinkGraph, render_and_link};
+use crate::site::build::{SiteOptions, load_site};
+use crate::site::{OutputFiles, PageId, Site};
+use crate::templates::{PageRenderer, TemplateInput, queue_renders};
+
+/// What `knead build` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `<root>/output`.
+    pub output_dir: Option<PathBuf>,
+    /// Replaces site.yaml's `base_url` (`--base-url`, or the address `knead
+    /// serve` listens on).
+    pub base_url: Option<BaseUrl>,
+    pub drafts: bool,
+    /// Told about each page as it is rendered for the output (a progress bar).
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl BuildOptions {
+    pub fn output_dir(&self) -> PathBuf {
+        self.output_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join(DEFAULT_OUTPUT_DIR))
+    }
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildSummary {
+    pub pages: usize,
+    pub sections: usize,
+    pub assets: usize,
+    pub files: usize,
+    pub output_dir: PathBuf,
+    pub elapsed: Duration,
+    pub warnings: Vec<Diagnostic>,
+    /// Nothing had changed since the build that wrote the output, so nothing
+    /// was rendered or written.
+    pub up_to_date: bool,
+    /// An incremental rebuild (see `incremental`): how many output files it
+    /// replaced. `None` for a full build.
+    pub updated_files: Option<usize>,
+}
+
+/// One build: reads the site under `options.root` and replaces the output folder
+/// with the result, or changes nothing and returns every problem found.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, Error> {
+    build_and_keep(options).map(|(summary, _)| summary)
+}
+
+/// `build`, which also hands back what it built when the build rendered and
+/// wrote the site without a single warning, for `live::incremental` to patch.
+pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Built>), Error> {
+    let started = Instant::now();
+    let output_dir = options.output_dir();
+    check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
+    let (config, config_text) = site_config(&options.root, options.base_url.as_ref())?;
+    let mut diagnostics = Diagnostics::default();
+    let sources = load_sources(&options.root, &config, &mut diagnostics);
+    let digest = stamp::input_digest(
+        &DigestInputs {
+            content_dir: &options.root.join(crate::names::CONTENT_DIR),
+            config_text: &config_text,
+            base_url: options.base_url.as_ref(),
+            drafts: options.drafts,
+        },
+        &sources,
+    );
+    if diagnostics.is_empty() {
+        if let Some(summary) = unchanged_output(&output_dir, &digest, started) {
+            return Ok((summary, None));
+        }
+    }
+    let site_options = SiteOptions {
+        drafts: options.drafts,
+    };
+    let Assembled {
+        site,
+        renderer,
+        plan,
+        graph,
+        search,
+        feed_html,
+        static_files,
+        files,
+    } = assemble_site(
+        &options.root,
+        config,
+        sources,
+        &site_options,
+        &mut diagnostics,
+    );
+    if diagnostics.has_errors() {
+        return Err(Error::build(diagnostics));
+    }
+    let summary = summarize(&site, &plan, output_dir, started, diagnostics);
+    let progress = options.progress.as_deref();
+    let (written, renderer) = write_site(&plan, renderer, digest, summary, progress)?;
+    let summary = BuildSummary {
+        elapsed: started.elapsed(),
+        ..written
+    };
+    let built = summary.warnings.is_empty().then(|| Built {
+        site,
+        renderer,
+        graph,
+        search,
+        feed_html,
+        static_files,
+        files,
+        output_dir: summary.output_dir.clone(),
+        file_count: summary.files,
+    });
+    Ok((summary, built))
+}
+
+/// A site taken through every stage but output: nothing is written yet.
+pub struct Assembled {
+    /// Every page's HTML has moved into the renderer's template contexts.
+    pub site: Site,
+    /// The queued template renders; rendering them finds template errors.
+    pub renderer: PageRenderer,
+    pub plan: OutputPlan,
+    pub graph: LinkGraph,
+    pub search: Option<SearchIndex>,
+    /// The HTML of the feed's pages (see `publish::feed_html`).
+    pub feed_html: BTreeMap<PageId, String>,
+    /// Output-relative path → source file.
+    pub static_files: BTreeMap<PathBuf, PathBuf>,
+    /// The output's files that are not pages, for links and `get_url`.
+    pub files: Arc<OutputFiles>,
+}
+
+/// What a clean build made: the assembled site as written, kept by
+/// `live::incremental` to be patched by the next edit.
+pub struct Built {
+    pub site: Site,
+    pub renderer: PageRenderer,
+    pub graph: LinkGraph,
+    pub search: Option<SearchIndex>,
+    /// The HTML of the feed's pages; the feed is made again when one of
+    /// them is edited (which pages it holds follows from front matter).
+    pub feed_html: BTreeMap<PageId, String>,
+    /// Output-relative path → source file.
+    pub static_files: BTreeMap<PathBuf, PathBuf>,
+    pub files: Arc<OutputFiles>,
+    pub output_dir: PathBuf,
+    /// How many files the output holds.
+    pub file_count: usize,
+}
+
+/// The in-memory stages of a build, from the sources read by discovery to the
+/// output plan: the site model, Markdown with links resolved, backlinks and
+/// related pages, templates (queued), aliases and the search index. Touches
+/// no disk; `knead check` stops here.
+pub fn assemble_site(
+    root: &Path,
+    config: Config,
+    sources: Sources,
+    options: &SiteOptions,
+    diagnostics: &mut Diagnostics,
+) -> Assembled {
+    let Sources {
+        markdown,
+        assets,
+        static_files,
+        templates,
+    } = sources;
+    let mut site = load_site(config, markdown, assets, options, diagnostics);
+    let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
+    let files = Arc::new(OutputFiles::new(&site, &static_paths));
+    let graph = render_and_link(&mut site, &files, diagnostics);
+    // Before `take_contents`: the feed holds the newest pages' HTML.
+    let mut generated = publish::publish_files(&site, &static_paths);
+    let feed_html = publish::feed::feed_html(&site);
+    let input = TemplateInput {
+        templates: &templates,
+        files: Arc::clone(&files),
+    };
+    let contents = take_contents(&mut site);
+    let renderer = queue_renders(&site, contents, &input, diagnostics);
+    generated.extend(aliases::alias_pages(&site, diagnostics));
+    let search = SearchIndex::new(&site);
+    generated.extend(search.as_ref().map(SearchIndex::file));
+    let copied = CopiedFiles {
+        root,
+        static_files: &static_files,
+    };
+    let plan = plan_output(&site, &renderer, generated, &copied, diagnostics);
+    Assembled {
+        site,
+        renderer,
+        plan,
+        graph,
+        search,
+        feed_html,
+        static_files,
+        files,
+    }
+}
+
+/// Writes the planned output, rendering the queued pages, and stamps it with
+/// the input digest. A template error met while writing fails the build with
+/// the previous output left in place.
+fn write_site(
+    plan: &OutputPlan,
+    renderer: PageRenderer,
+    digest: String,
+    summary: BuildSummary,
+    progress: Option<&dyn Progress>,
+) -> Result<(BuildSummary, PageRenderer), Error> {
+    // A build with warnings is never skipped, so that they are shown again.
+    let stamp = summary.warnings.is_empty().then(|| Stamp {
+        digest,
+        pages: summary.pages,
+        sections: summary.sections,
+        assets: summary.assets,
+        files: Vec::new(),
+    });
+    let counted = CountedRender::new(&renderer, progress, renderer.files().count());
+    let written = write_output(&summary.output_dir, plan, &counted, stamp);
+    // Ends the progress display before anything is printed.
+    drop(counted);
+    match written? {
+        Written::Done => Ok((summary, renderer)),
+        Written::RenderFailed => Err(Error::build(
+            summary
+                .warnings
+                .into_iter()
+                .chain(renderer.into_diagnostics()),
+        )),
+    }
+}
+
+/// Every page's HTML, moved out of the site for the templates to own: the
+/// largest thing a build holds, so it should not be held twice.
+pub fn take_contents(site: &mut Site) -> Vec<String> {
+    site.pages
+        .iter_mut()
+        .map(|page| std::mem::take(&mut page.rendered.html))
+        .collect()
+}
+
+/// The summary of a build with nothing to do: the output was written from the
+/// same inputs and still holds every file it was written with.
+fn unchanged_output(output_dir: &Path, digest: &str, started: Instant) -> Option<BuildSummary> {
+    let stamp = stamp::load_stamp(output_dir)?;
+    if stamp.digest != digest || !stamp.output_is_intact(output_dir) {
+        return None;
+    }
+    Some(BuildSummary {
+        pages: stamp.pages,
+        sections: stamp.sections,
+        assets: stamp.assets,
+        files: stamp.files.len(),
+        output_dir: output_dir.to_path_buf(),
+        elapsed: started.elapsed(),
+        warnings: Vec::new(),
+        up_to_date: true,
+        updated_files: None,
+    })
+}
+
+/// A failed build as `knead build`, `serve` and `--watch` report it: every
+/// problem, then what became of the output.
+pub fn failure_report(err: &Error) -> String {
+    match err {
+        Error::Usage(_) => err.to_string(),
+        Error::Build(_) => {
+            let errors = err.error_count();
+            let noun = if errors == 1 { "error" } else { "errors" };
+            format!(
+                "{err}\nbuild failed with {errors} {noun}; the previous output was left as it was"
+            )
+        }
+    }
+}
+
+/// site.yaml, parsed, with `base_url` replaced when the command line says
+/// so; and its text, which the stamp hashes.
+pub fn site_config(root: &Path, base_url: Option<&BaseUrl>) -> Result<(Config, String), Error> {
+    let (mut config, text) = read_config(root)?;
+    if let Some(url) = base_url {
+        config.base_url = url.clone();
+    }
+    Ok((config, text))
+}
+
+fn summarize(
+    site: &Site,
+    plan: &OutputPlan,
+    output_dir: PathBuf,
+    started: Instant,
+    diagnostics: Diagnostics,
+) -> BuildSummary {
+    let sections = site.pages.iter().filter(|p| p.is_section()).count();
+    BuildSummary {
+        pages: site.pages.len() - sections,
+        sections,
+        assets: site.assets.len(),
+        files: plan.len(),
+        output_dir,
+        elapsed: started.elapsed(),
+        warnings: diagnostics.into_sorted(),
+        up_to_date: false,
+        updated_files: None,
+    }
+}

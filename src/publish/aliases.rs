@@ -1,0 +1,163 @@
+//! Aliases (SPEC §7): a small redirect page at each old path a page lists under
+//! `aliases:`, so links to where the page used to be keep working. Owns the alias
+//! path rules and the redirect HTML (meta refresh for browsers, a canonical link
+//! for search engines, a plain link for everyone else). An alias that is the URL
+//! of a real page, or that two pages claim, is an error: one of them would be
+//! lost.
+//!
+//! Cost: one hash map of page URLs and one of alias paths, both keyed in lower
+//! case because case-insensitive hosts treat `/Old/` and `/old/` as one file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::publish::RenderedFile;
+use crate::site::{Page, PageId, Site};
+
+/// The redirect pages of every alias, checked.
+pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
+    let taken = taken_urls(site);
+    let mut claimed: HashMap<String, PageId> = HashMap::new();
+    let mut files = Vec::new();
+    for (id, page) in site.pages.iter().enumerate() {
+        let positions = page.entry_positions("aliases", &page.meta.aliases);
+        for (alias, &(line, col)) in page.meta.aliases.iter().zip(&positions) {
+            let error = |message: String, help: &str| {
+                Diagnostic::error(page.display_path(), message)
+                    .at(line, col)
+                    .with_help(help)
+            };
+            let Some(site_path) = normalize(alias) else {
+                diagnostics.push(error(
+                    format!("alias {alias:?} is not a path on this site"),
+                    "write a path from the site root, such as /old/swedish/",
+                ));
+                continue;
+            };
+            let key = site_path.to_lowercase();
+            if let Some(owner) = taken.get(&key) {
+                diagnostics.push(error(
+                    format!("alias {site_path} is the URL of {owner}"),
+                    "remove the alias; a redirect there would replace that page",
+                ));
+                continue;
+            }
+            match claimed.get(&key) {
+                Some(&other) if other == id => continue,
+                Some(&other) => {
+                    diagnostics.push(error(
+                        format!(
+                            "alias {site_path} is also an alias of {}",
+                            site.page(other).display_path().display()
+                        ),
+                        "keep the alias on one page only",
+                    ));
+                    continue;
+                }
+                None => {}
+            }
+            claimed.insert(key, id);
+            files.push(RenderedFile {
+                rel_path: output_file(&site_path),
+                source: page.display_path(),
+                text: redirect_html(site, page),
+            });
+        }
+    }
+    files
+}
+
+/// Lower-cased site path → what is there: every page, taxonomy and term page.
+fn taken_urls(site: &Site) -> HashMap<String, String> {
+    let pages = site
+        .pages
+        .iter()
+        .map(|p| (p.url.to_lowercase(), p.display_path().display().to_string()));
+    let taxonomies = site.taxonomies.iter().flat_map(|taxonomy| {
+        let list = (
+            taxonomy.site_path(),
+            format!("the {} taxonomy page", taxonomy.name),
+        );
+        let terms = taxonomy.terms.iter().map(move |term| {
+            (
+                taxonomy.term_path(term),
+                format!("the {} term page {:?}", taxonomy.name, term.name),
+            )
+        });
+        std::iter::once(list).chain(terms)
+    });
+    pages.chain(taxonomies).collect()
+}
+
+/// `old/swedish` → `/old/swedish/`; `/old.html` stays a file. `None` for
+/// anything that is not a plain site path (a URL, `..`, a query).
+fn normalize(alias: &str) -> Option<String> {
+    let trimmed = alias.trim();
+    if trimmed.contains(['?', '#', '\\', ':']) {
+        return None;
+    }
+    let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.is_empty() || segments.iter().any(|s| *s == "." || *s == "..") {
+        return None;
+    }
+    let mut path = format!("/{}", segments.join("/"));
+    if !is_html_file(&path) {
+        path.push('/');
+    }
+    Some(path)
+}
+
+fn is_html_file(path: &str) -> bool {
+    path.ends_with(".html") || path.ends_with(".htm")
+}
+
+fn output_file(site_path: &str) -> PathBuf {
+    let mut file: PathBuf = site_path.split('/').filter(|s| !s.is_empty()).collect();
+    if !is_html_file(site_path) {
+        file.push("index.html");
+    }
+    file
+}
+
+fn redirect_html(site: &Site, page: &Page) -> String {
+    let base = &site.config.base_url;
+    let url = escape(&base.url(&page.url));
+    let permalink = escape(&base.permalink(&page.url));
+    let title = escape(&page.meta.title);
+    let language = escape(&site.config.language);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{title}</title>\n<link rel=\"canonical\" href=\"{permalink}\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n\
+         <meta http-equiv=\"refresh\" content=\"0; url={url}\">\n</head>\n<body>\n\
+         <p>This page has moved to <a href=\"{url}\">{title}</a>.</p>\n</body>\n</html>\n"
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_become_site_paths() {
+        assert_eq!(normalize("old/swedish").as_deref(), Some("/old/swedish/"));
+        assert_eq!(normalize("/old//x/").as_deref(), Some("/old/x/"));
+        assert_eq!(normalize("/old.html").as_deref(), Some("/old.html"));
+        for bad in ["", "/", "https://x.org/a/", "/a/../b/", "/a?b", "a\\b"] {
+            assert_eq!(normalize(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn output_file_is_pretty_unless_html() {
+        assert_eq!(output_file("/old/x/"), PathBuf::from("old/x/index.html"));
+        assert_eq!(output_file("/old.html"), PathBuf::from("old.html"));
+    }
+}

@@ -1,0 +1,306 @@
+//! The site model: every page and section with its front matter, URL and place in
+//! the section tree, the assets beside them and the taxonomies' terms. `build`
+//! makes it from what loading read (front matter and URLs only, so every URL
+//! is known before any Markdown is rendered), with `taxonomy` folding the terms.
+//! The model renders nothing; later stages keep what they compute in tables of
+//! their own, indexed by `PageId`.
+
+pub mod build;
+pub mod taxonomy;
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::line_col;
+use crate::load::config::Config;
+use crate::load::front_matter::FrontMatter;
+use crate::names::{CONTENT_DIR, GENERATED_FILES};
+use crate::render::markdown::Rendered;
+
+pub type PageId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// A Markdown file, or a folder with `index.md`.
+    Page,
+    /// A folder's `_index.md`; the home page is the section of content/ itself.
+    Section,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: PageKind,
+    /// Relative to content/ (`types/swedish.md`, `types/_index.md`).
+    pub rel_path: PathBuf,
+    pub meta: FrontMatter,
+    /// The whole file, so positions in the body can be reported as file lines.
+    pub source: String,
+    pub body_offset: usize,
+    pub slug: String,
+    /// Site path without the base_url path: `/types/swedish/`.
+    pub url: String,
+    /// The section that lists this page (for a section: its parent section).
+    pub parent: Option<PageId>,
+    /// Sections only: their pages and subsections, sorted.
+    pub pages: Vec<PageId>,
+    pub subsections: Vec<PageId>,
+    /// The neighbours in the parent's sorted list (pages among pages, sections
+    /// among subsections).
+    pub prev: Option<PageId>,
+    pub next: Option<PageId>,
+    /// Site paths of the assets that belong to this page.
+    pub assets: Vec<String>,
+    /// The page's taxonomy terms, folded, in front-matter order.
+    pub terms: Vec<TermRef>,
+    pub rendered: Rendered,
+    /// The other pages this page's Markdown links to, in link order, with where
+    /// each link is written (filled by link resolution).
+    pub links: Vec<PageLink>,
+    /// Pages whose Markdown links here, in path order (filled by link resolution).
+    pub backlinks: Vec<PageId>,
+    /// Explicit `related:` pages first, then pages sharing terms (at most five).
+    pub related: Vec<PageId>,
+}
+
+impl Page {
+    fn new(kind: PageKind, rel_path: PathBuf, meta: FrontMatter, source: String) -> Page {
+        Page {
+            kind,
+            rel_path,
+            meta,
+            source,
+            body_offset: 0,
+            slug: String::new(),
+            url: String::new(),
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            prev: None,
+            next: None,
+            assets: Vec::new(),
+            terms: Vec::new(),
+            rendered: Rendered::default(),
+            links: Vec::new(),
+            backlinks: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn body(&self) -> &str {
+        &self.source[self.body_offset..]
+    }
+
+    /// Frees the Markdown body once it is rendered: later stages read the
+    /// rendered value, and errors found later point into the front matter,
+    /// which stays.
+    pub fn release_body(&mut self) {
+        self.source.truncate(self.body_offset);
+        self.source.shrink_to_fit();
+    }
+
+    /// The file as the author knows it: `content/types/swedish.md`.
+    pub fn display_path(&self) -> PathBuf {
+        Path::new(CONTENT_DIR).join(&self.rel_path)
+    }
+
+    pub fn is_section(&self) -> bool {
+        self.kind == PageKind::Section
+    }
+
+    /// Where each entry of a front-matter list is written (front matter keeps
+    /// positions of keys only): each entry's text is searched for after the
+    /// previous entry, from the key's line on; an entry not found as written
+    /// (escaped in YAML) gets the key's position.
+    pub fn entry_positions(&self, key: &str, entries: &[String]) -> Vec<(usize, usize)> {
+        let Some(&(line, col)) = self.meta.positions.get(key) else {
+            return vec![(1, 1); entries.len()];
+        };
+        let header = &self.source[..self.body_offset];
+        let mut cursor: usize = header
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        entries
+            .iter()
+            .map(|entry| {
+                let found = header
+                    .get(cursor..)
+                    .and_then(|rest| rest.find(entry.as_str()));
+                match found {
+                    Some(at) => {
+                        let offset = cursor + at;
+                        cursor = offset + entry.len();
+                        line_col(&self.source, offset)
+                    }
+                    None => (line, col),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A link from a page's Markdown to another page, and where it is written in
+/// the linking page's file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLink {
+    pub target: PageId,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// A non-Markdown file under content/, copied beside its page.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub rel_path: PathBuf,
+    /// Site path of the copy: `/types/swedish/diagram.svg`.
+    pub url: String,
+}
+
+/// A draft left out of the build, remembered so that links to it get a clear error.
+#[derive(Debug)]
+pub struct Draft {
+    /// Relative to content/, with `/`.
+    pub rel_path: String,
+    pub title: String,
+    pub slug: String,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Every page and section, in source path order; `PageId`s index this.
+    pub pages: Vec<Page>,
+    pub home: PageId,
+    pub assets: Vec<Asset>,
+    /// One entry per taxonomy of site.yaml, in its order.
+    pub taxonomies: Vec<TaxonomyTerms>,
+    pub drafts: Vec<Draft>,
+}
+
+impl Site {
+    pub fn page(&self, id: PageId) -> &Page {
+        &self.pages[id]
+    }
+
+    /// Sections directly below the home page, sorted.
+    pub fn top_sections(&self) -> &[PageId] {
+        &self.pages[self.home].subsections
+    }
+
+    /// The chain of sections above `id`, home first.
+    pub fn ancestors(&self, id: PageId) -> Vec<PageId> {
+        let mut chain = Vec::new();
+        let mut current = self.pages[id].parent;
+        while let Some(parent) = current {
+            chain.push(parent);
+            current = self.pages[parent].parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+#[derive(Debug)]
+pub struct TaxonomyTerms {
+    /// As declared in site.yaml: `body_areas`.
+    pub name: String,
+    /// In URLs: `body-areas`.
+    pub slug: String,
+    /// Sorted by name, ignoring case.
+    pub terms: Vec<Term>,
+}
+
+impl TaxonomyTerms {
+    /// `/body-areas/`.
+    pub fn site_path(&self) -> String {
+        format!("/{}/", self.slug)
+    }
+
+    /// `/body-areas/lower-back/`.
+    pub fn term_path(&self, term: &Term) -> String {
+        format!("/{}/{}/", self.slug, term.slug)
+    }
+}
+
+#[derive(Debug)]
+pub struct Term {
+    /// The spelling most pages use (the first one seen on a tie).
+    pub name: String,
+    pub slug: String,
+    /// Date newest first (undated last), then title, then path.
+    pub pages: Vec<PageId>,
+}
+
+/// A page's term: indexes into `Site::taxonomies` and that taxonomy's `terms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TermRef {
+    pub taxonomy: usize,
+    pub term: usize,
+}
+
+/// `types/swedish.md` on every platform.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The site paths of every output file that is not a page: assets, static
+/// files, the files knead generates, and taxonomy and term pages. Made once
+/// per build for link resolution and for `get_url`.
+#[derive(Debug, Default)]
+pub struct OutputFiles {
+    site_paths: HashSet<String>,
+}
+
+impl OutputFiles {
+    /// `static_files` are output-relative paths.
+    pub fn new(site: &Site, static_files: &[&Path]) -> OutputFiles {
+        let mut site_paths: HashSet<String> = site.assets.iter().map(|a| a.url.clone()).collect();
+        site_paths.extend(
+            static_files
+                .iter()
+                .map(|p| format!("/{}", slash_path(p)))
+                .chain(GENERATED_FILES.iter().map(|f| format!("/{f}"))),
+        );
+        for taxonomy in &site.taxonomies {
+            site_paths.insert(taxonomy.site_path());
+            site_paths.extend(taxonomy.terms.iter().map(|t| taxonomy.term_path(t)));
+        }
+        OutputFiles { site_paths }
+    }
+
+    pub fn contains(&self, site_path: &str) -> bool {
+        self.site_paths.contains(site_path)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.site_paths.iter().map(String::as_str)
+    }
+}
+
+/// Date newest first (undated last), then title: the order of pages in time.
+pub fn newest_first(a: &Page, b: &Page) -> Ordering {
+    b.meta
+        .date
+        .cmp(&a.meta.date)
+        .then_with(|| a.meta.title.cmp(&b.meta.title))
+}
+
+/// A section's list: weight (unweighted last), then newest first, then path
+/// so the order is total.
+pub fn section_order(a: &Page, b: &Page) -> Ordering {
+    let weight = |p: &Page| (p.meta.weight.is_none(), p.meta.weight);
+    weight(a)
+        .cmp(&weight(b))
+        .then_with(|| newest_first(a, b))
+        .then_with(|| a.rel_path.cmp(&b.rel_path))
+}
+
+/// A term's list and related pages: newest first, then path.
+pub fn term_page_order(a: &Page, b: &Page) -> Ordering {
+    newest_first(a, b).then_with(|| a.rel_path.cmp(&b.rel_path))
+}

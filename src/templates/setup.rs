@@ -1,0 +1,159 @@
+//! Tera set-up: parses every template once per build with knead's filters
+//! (`date`, `json`) and functions (`get_url`, `get_page`) registered, and
+//! turns Tera's errors into diagnostics at the template's file and line.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tera::{Kwargs, State, Tera, TeraResult, Value};
+
+use super::lookup::{Lookup, get_page, get_url};
+use crate::diagnostic::Diagnostic;
+use crate::load::discover::TemplateFile;
+
+/// Parsed templates and where each came from, for error messages.
+pub(super) struct Templates {
+    pub(super) tera: Tera,
+    pub(super) files: BTreeMap<String, PathBuf>,
+    /// What the registered functions read.
+    pub(super) lookup: Arc<Lookup>,
+}
+
+/// Parses every template once, with knead's functions and filters registered
+/// first (Tera 2 checks names at parse time). A syntax error names the file and line.
+pub(super) fn load_templates(
+    files: &BTreeMap<String, TemplateFile>,
+    lookup: &Arc<Lookup>,
+) -> Result<Templates, Diagnostic> {
+    let paths: BTreeMap<String, PathBuf> = files
+        .iter()
+        .map(|(name, file)| (name.clone(), file.display_path.clone()))
+        .collect();
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".htm", ".xml"]);
+    tera.register_filter("date", date_filter);
+    tera.register_filter("json", json_filter);
+    let for_url = Arc::clone(lookup);
+    tera.register_function("get_url", move |kwargs: Kwargs, _: &State| {
+        get_url(&for_url, &kwargs)
+    });
+    let for_page = Arc::clone(lookup);
+    tera.register_function("get_page", move |kwargs: Kwargs, _: &State| {
+        get_page(&for_page, &kwargs)
+    });
+    tera.add_raw_templates(
+        files
+            .iter()
+            .map(|(name, file)| (name.as_str(), file.text.as_str())),
+    )
+    .map_err(|err| tera_diagnostic(&err, &paths))?;
+    Ok(Templates {
+        tera,
+        files: paths,
+        lookup: Arc::clone(lookup),
+    })
+}
+
+/// Tera's error as a diagnostic at the template's file, line and column, with the
+/// error's causes appended (Tera keeps the useful part in `source()`).
+pub(super) fn tera_diagnostic(err: &tera::Error, files: &BTreeMap<String, PathBuf>) -> Diagnostic {
+    let file_of = |name: &str| {
+        files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name))
+    };
+    let mut diagnostic = match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(file_of(report.filename()), report.message().to_string())
+                .at(span.start_line, span.start_col + 1)
+        }
+        tera::ErrorKind::MissingParent { current, parent } => Diagnostic::error(
+            file_of(current),
+            format!("extends {parent:?}, which does not exist"),
+        )
+        .with_help("check the name in `{% extends %}`; names are relative to the templates folder"),
+        tera::ErrorKind::TemplateNotFound(name) => {
+            Diagnostic::error("templates", format!("template {name:?} not found"))
+                .with_help("check the names used in `{% include %}` and `{% extends %}`")
+        }
+        _ => Diagnostic::error("templates", err.to_string()),
+    };
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        diagnostic.message = format!("{}: {inner}", diagnostic.message);
+        cause = inner.source();
+    }
+    diagnostic
+}
+
+/// `{{ page.date | date(format="%B %-d, %Y") }}`: formats an ISO date as written
+/// in front matter, in the time the author wrote it.
+fn date_filter(value: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let format = kwargs.get::<&str>("format")?.unwrap_or("%Y-%m-%d");
+    let datetime = value
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            value
+                .parse::<jiff::Timestamp>()
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).datetime())
+        })
+        .map_err(|e| tera::Error::message(format!("date: {value:?} is not a date: {e}")))?;
+    jiff::fmt::strtime::format(format, datetime)
+        .map_err(|e| tera::Error::message(format!("date: bad format {format:?}: {e}")))
+}
+
+/// Any value as JSON that is safe inside `<script>`: `<`, `>` and `&` are
+/// escaped so no string can close the script element or start a comment.
+/// The result is marked safe, since HTML-escaping it would break the JSON.
+fn json_filter(value: Value, _: Kwargs, _: &State) -> TeraResult<Value> {
+    let json = serde_json::to_string(&value)
+        .map_err(|e| tera::Error::message(format!("json: cannot encode the value: {e}")))?;
+    let escaped = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    Ok(Value::safe_string(&escaped))
+}
+
+#[cfg(test)]
+mod tests {
+    use tera::Context;
+
+    use super::*;
+
+    #[test]
+    fn json_filter_cannot_close_the_script_element() {
+        let context = Context::new();
+        let state = State::new(&context);
+        let value = Value::from("</script><!-- & \"x\"");
+        let json = json_filter(value, Kwargs::default(), &state).expect("encodes");
+        assert_eq!(
+            json.as_str(),
+            Some(r#""\u003c/script\u003e\u003c!-- \u0026 \"x\"""#)
+        );
+        assert!(json.is_safe());
+    }
+
+    #[test]
+    fn date_filter_formats_dates_and_times() {
+        let kwargs = Kwargs::from([("format", Value::from("%B %-d, %Y"))]);
+        let context = Context::new();
+        let state = State::new(&context);
+        assert_eq!(
+            date_filter("2024-05-01", kwargs.clone(), &state)
+                .ok()
+                .as_deref(),
+            Some("May 1, 2024")
+        );
+        assert_eq!(
+            date_filter("2024-05-01T23:30:00+02:00", kwargs.clone(), &state)
+                .ok()
+                .as_deref(),
+            Some("May 1, 2024")
+        );
+        assert!(date_filter("yesterday", kwargs, &state).is_err());
+    }
+}
