@@ -35,8 +35,8 @@ use kneading::pipeline::{BuildOptions, build};
 use kneading::publish::{RenderedFile, aliases, search};
 use kneading::render::links::{LinkIndex, PageLinks};
 use kneading::render::markdown::{LinkRef, Resolution, render_markdown};
-use kneading::render::{render_and_link, render_pages};
-use kneading::site::build::{SiteOptions, load_site};
+use kneading::render::{Rendering, render_and_link, render_pages};
+use kneading::site::build::{Loaded, SiteOptions, load_site};
 use kneading::site::{OutputFiles, PageId, Site};
 use kneading::templates::{PageRenderer, TemplateInput, queue_renders};
 
@@ -157,8 +157,7 @@ fn bench_site_model(c: &mut Criterion, f: &Fixture) {
 /// real one, then every page.
 fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     let options = f.config.markdown;
-    let page = f.model.page(f.sample_id);
-    let body = page.body();
+    let body = &f.bodies[f.sample_id];
 
     let mut group = c.benchmark_group("markdown");
     one_page(&mut group);
@@ -177,10 +176,10 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
             render_markdown(black_box(body), &options, &mut resolver)
         })
     });
-    let index = LinkIndex::new(&f.model, &f.model_files);
+    let index = LinkIndex::new(&f.site, &f.files);
     group.bench_function("render/one_page/page_links", |b| {
         b.iter(|| {
-            let mut links = PageLinks::new(&index, f.sample_id);
+            let mut links = PageLinks::new(&index, f.sample_id, body);
             let rendered = render_markdown(black_box(body), &options, &mut links);
             (rendered, links.found)
         })
@@ -190,36 +189,35 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("markdown");
     whole_site(&mut group, 3);
     group.bench_function("link_index", |b| {
-        b.iter(|| LinkIndex::new(black_box(&f.model), &f.model_files))
+        b.iter(|| LinkIndex::new(black_box(&f.site), &f.files))
     });
     group.bench_function("render/all_pages/parallel", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.model, &f.model_files);
-            render_pages(&f.model, &index)
+            let index = LinkIndex::new(&f.site, &f.files);
+            render_pages(&f.site, &index, &f.bodies)
         })
     });
     group.bench_function("render/all_pages/serial", |b| {
         b.iter(|| {
-            let index = LinkIndex::new(&f.model, &f.model_files);
-            (0..f.model.pages.len())
-                .map(|id| {
-                    let mut links = PageLinks::new(&index, id);
-                    let body = f.model.page(id).body();
+            let index = LinkIndex::new(&f.site, &f.files);
+            f.bodies
+                .iter()
+                .enumerate()
+                .map(|(id, body)| {
+                    let mut links = PageLinks::new(&index, id, body);
                     (render_markdown(body, &options, &mut links), links.found)
                 })
                 .collect::<Vec<_>>()
         })
     });
-    // The whole of lib.rs's render_and_link: rendering, anchors, backlinks,
-    // related pages. A fresh site model per iteration (not timed).
+    // The whole of render_and_link: rendering, anchors, backlinks, related
+    // pages. A fresh copy of the bodies per iteration (not timed).
     group.bench_function("render_and_link", |b| {
         b.iter_batched(
-            || f.load_site_from(f.config.clone(), f.sources.markdown.clone()),
-            |mut site| {
+            || f.bodies.clone(),
+            |bodies| {
                 let mut diagnostics = Diagnostics::default();
-                let files = OutputFiles::new(&site, &[]);
-                render_and_link(&mut site, &files, &mut diagnostics);
-                site
+                render_and_link(&f.site, bodies, &f.files, &mut diagnostics)
             },
             BatchSize::PerIteration,
         )
@@ -233,18 +231,23 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("templates");
     whole_site(&mut group, 4);
     // Each iteration gets its own copy of the pages' HTML (not timed), as
-    // the build hands render_site the HTML it takes out of the site.
+    // the build hands queue_renders the HTML it takes out of the rendering.
     group.bench_function("queue_and_render", |b| {
         b.iter_batched(
-            || page_contents(&f.site),
+            || page_contents(&f.rendering),
             |contents| {
                 let input = TemplateInput {
                     templates: &f.sources.templates,
                     files: Arc::clone(&f.files),
                 };
                 let mut diagnostics = Diagnostics::default();
-                let renderer =
-                    queue_renders(black_box(&f.site), contents, &input, &mut diagnostics);
+                let renderer = queue_renders(
+                    black_box(&f.site),
+                    &f.rendering,
+                    contents,
+                    &input,
+                    &mut diagnostics,
+                );
                 let texts: Vec<Option<String>> = renderer
                     .files()
                     .map(|(job, _, _)| renderer.render(job))
@@ -255,7 +258,7 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
         )
     });
     group.bench_function("search_index", |b| {
-        b.iter(|| search::SearchIndex::new(black_box(&f.site)).map(|s| s.file()))
+        b.iter(|| search::SearchIndex::new(black_box(&f.site), &f.rendering).map(|s| s.file()))
     });
     group.finish();
 }
@@ -340,8 +343,8 @@ fn plan(f: &Fixture, generated: Vec<RenderedFile>) -> OutputPlan {
     plan
 }
 
-fn page_contents(site: &Site) -> Vec<String> {
-    site.pages.iter().map(|p| p.rendered.html.clone()).collect()
+fn page_contents(rendering: &Rendering) -> Vec<String> {
+    rendering.pages.iter().map(|p| p.html.clone()).collect()
 }
 
 fn copy_generated(files: &[RenderedFile]) -> Vec<RenderedFile> {
@@ -376,14 +379,14 @@ struct Fixture {
     scratch: PathBuf,
     config: Config,
     sources: Sources,
-    /// After load_site: what Markdown rendering starts from.
-    model: Site,
-    /// The model's files that are not pages, for its link index.
-    model_files: OutputFiles,
-    /// The rendered site's files that are not pages.
-    files: Arc<OutputFiles>,
-    /// After render_and_link (which frees the Markdown bodies).
+    /// The site model, from load_site.
     site: Site,
+    /// Each page's Markdown body, which rendering starts from.
+    bodies: Vec<String>,
+    /// The site's files that are not pages.
+    files: Arc<OutputFiles>,
+    /// What render_and_link made (the HTML still in it).
+    rendering: Rendering,
     sample_id: PageId,
     /// queue_renders' queue.
     renderer: PageRenderer,
@@ -407,23 +410,15 @@ impl Fixture {
         assert_eq!(sources.markdown.len(), PAGES + SECTIONS + 1);
 
         let mut diagnostics = Diagnostics::default();
-        let model = load_site(
+        let Loaded { site, bodies } = load_site(
             config.clone(),
             sources.markdown.clone(),
             Vec::new(),
             &SiteOptions { drafts: false },
             &mut diagnostics,
         );
-        let mut site = load_site(
-            config.clone(),
-            sources.markdown.clone(),
-            Vec::new(),
-            &SiteOptions { drafts: false },
-            &mut diagnostics,
-        );
-        let model_files = OutputFiles::new(&model, &[]);
         let files = Arc::new(OutputFiles::new(&site, &[]));
-        render_and_link(&mut site, &files, &mut diagnostics);
+        let rendering = render_and_link(&site, bodies.clone(), &files, &mut diagnostics);
         assert_clean("render_and_link", diagnostics);
         let sample_path = Path::new("section-00").join(page_name(SAMPLE_PAGE));
         let sample_id = site
@@ -437,14 +432,20 @@ impl Fixture {
             templates: &sources.templates,
             files: Arc::clone(&files),
         };
-        let renderer = queue_renders(&site, page_contents(&site), &input, &mut diagnostics);
+        let renderer = queue_renders(
+            &site,
+            &rendering,
+            page_contents(&rendering),
+            &input,
+            &mut diagnostics,
+        );
         let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-        generated.extend(search::SearchIndex::new(&site).map(|s| s.file()));
+        generated.extend(search::SearchIndex::new(&site, &rendering).map(|s| s.file()));
         assert_clean("queue_renders", diagnostics);
 
-        let words: usize = site.pages.iter().map(|p| p.rendered.word_count).sum();
+        let words: usize = rendering.pages.iter().map(|p| p.word_count).sum();
         let bytes: usize = sources.markdown.iter().map(|m| m.text.len()).sum();
-        let links: usize = site.pages.iter().map(|p| p.backlinks.len()).sum();
+        let links: usize = rendering.backlinks.iter().map(Vec::len).sum();
         eprintln!(
             "fixture: {} pages ({} sections), {} words/page on average, {} KiB of Markdown, \
              {} page-to-page links, {} output files, in {} ({:.2?} to set up)",
@@ -463,10 +464,10 @@ impl Fixture {
             scratch,
             config,
             sources,
-            model,
-            model_files,
-            files,
             site,
+            bodies,
+            files,
+            rendering,
             sample_id,
             renderer,
             generated,
@@ -482,7 +483,7 @@ impl Fixture {
             .expect("page file")
     }
 
-    fn load_site_from(&self, config: Config, markdown: Vec<MarkdownFile>) -> Site {
+    fn load_site_from(&self, config: Config, markdown: Vec<MarkdownFile>) -> Loaded {
         let mut diagnostics = Diagnostics::default();
         load_site(
             config,

@@ -21,8 +21,8 @@ use crate::output::stamp::{self, DigestInputs, Stamp};
 use crate::output::write::{check_output_dir, write_output};
 use crate::publish::search::SearchIndex;
 use crate::publish::{self, aliases};
-use crate::render::{LinkGraph, render_and_link};
-use crate::site::build::{SiteOptions, load_site};
+use crate::render::{Rendering, render_and_link};
+use crate::site::build::{Loaded, SiteOptions, load_site};
 use crate::site::{OutputFiles, PageId, Site};
 use crate::templates::{PageRenderer, TemplateInput, queue_renders};
 
@@ -102,7 +102,7 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
         site,
         renderer,
         plan,
-        graph,
+        rendering,
         search,
         feed_html,
         static_files,
@@ -127,7 +127,7 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
     let built = summary.warnings.is_empty().then(|| Built {
         site,
         renderer,
-        graph,
+        rendering,
         search,
         feed_html,
         static_files,
@@ -140,12 +140,12 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
 
 /// A site taken through every stage but output: nothing is written yet.
 pub struct Assembled {
-    /// Every page's HTML has moved into the renderer's template contexts.
     pub site: Site,
     /// The queued template renders; rendering them finds template errors.
     pub renderer: PageRenderer,
     pub plan: OutputPlan,
-    pub graph: LinkGraph,
+    /// What rendering made of each page (its HTML is the renderer's now).
+    pub rendering: Rendering,
     pub search: Option<SearchIndex>,
     /// The HTML of the feed's pages (see `publish::feed_html`).
     pub feed_html: BTreeMap<PageId, String>,
@@ -160,7 +160,7 @@ pub struct Assembled {
 pub struct Built {
     pub site: Site,
     pub renderer: PageRenderer,
-    pub graph: LinkGraph,
+    pub rendering: Rendering,
     pub search: Option<SearchIndex>,
     /// The HTML of the feed's pages; the feed is made again when one of
     /// them is edited (which pages it holds follows from front matter).
@@ -190,21 +190,21 @@ pub fn assemble_site(
         static_files,
         templates,
     } = sources;
-    let mut site = load_site(config, markdown, assets, options, diagnostics);
+    let Loaded { site, bodies } = load_site(config, markdown, assets, options, diagnostics);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
-    let graph = render_and_link(&mut site, &files, diagnostics);
-    // Before `take_contents`: the feed holds the newest pages' HTML.
-    let mut generated = publish::publish_files(&site, &static_paths);
-    let feed_html = publish::feed::feed_html(&site);
+    let mut rendering = render_and_link(&site, bodies, &files, diagnostics);
+    // Before `take_html`: the feed holds the newest pages' HTML.
+    let mut generated = publish::publish_files(&site, &rendering, &static_paths);
+    let feed_html = publish::feed::feed_html(&site, &rendering);
     let input = TemplateInput {
         templates: &templates,
         files: Arc::clone(&files),
     };
-    let contents = take_contents(&mut site);
-    let renderer = queue_renders(&site, contents, &input, diagnostics);
+    let html = rendering.take_html();
+    let renderer = queue_renders(&site, &rendering, html, &input, diagnostics);
     generated.extend(aliases::alias_pages(&site, diagnostics));
-    let search = SearchIndex::new(&site);
+    let search = SearchIndex::new(&site, &rendering);
     generated.extend(search.as_ref().map(SearchIndex::file));
     let copied = CopiedFiles {
         root,
@@ -215,7 +215,7 @@ pub fn assemble_site(
         site,
         renderer,
         plan,
-        graph,
+        rendering,
         search,
         feed_html,
         static_files,
@@ -254,15 +254,6 @@ fn write_site(
                 .chain(renderer.into_diagnostics()),
         )),
     }
-}
-
-/// Every page's HTML, moved out of the site for the templates to own: the
-/// largest thing a build holds, so it should not be held twice.
-pub fn take_contents(site: &mut Site) -> Vec<String> {
-    site.pages
-        .iter_mut()
-        .map(|page| std::mem::take(&mut page.rendered.html))
-        .collect()
 }
 
 /// The summary of a build with nothing to do: the output was written from the

@@ -77,15 +77,15 @@ fuzz_target!(|data: &[u8]| {
     ];
     let mut diagnostics = Diagnostics::default();
     let options = SiteOptions { drafts: false };
-    let mut site = load_site(
+    let loaded = load_site(
         config().clone(),
         markdown,
         assets,
         &options,
         &mut diagnostics,
     );
-    let files = OutputFiles::new(&site, &[Path::new("css/site.css")]);
-    render_and_link(&mut site, &files, &mut diagnostics);
+    let files = OutputFiles::new(&loaded.site, &[Path::new("css/site.css")]);
+    render_and_link(&loaded.site, loaded.bodies, &files, &mut diagnostics);
     let fuzz_path = Path::new("content").join(FUZZ_PAGE);
     for diagnostic in diagnostics.into_sorted() {
         if diagnostic.path == fuzz_path {

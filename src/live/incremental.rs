@@ -78,11 +78,10 @@ impl Session {
     }
 }
 
-/// A changed page: its id and the whole new file.
+/// A changed page: its id and its new body.
 struct BodyEdit {
     id: PageId,
-    text: String,
-    body_offset: usize,
+    body: String,
 }
 
 /// The edits, when every changed path is an existing page whose front matter
@@ -106,11 +105,9 @@ fn read_body_edits(site: &Site, content_dir: &Path, changed: &[PathBuf]) -> Opti
             let bytes = read_text_file(path, &page.display_path()).ok()?;
             let text = decode_text(&page.display_path(), bytes).ok()?;
             let body_offset = split(&page.display_path(), &text).ok()?.body_offset;
-            // After rendering, a page's source holds just its front matter.
-            (text[..body_offset] == page.source).then_some(BodyEdit {
+            (text[..body_offset] == page.header).then(|| BodyEdit {
                 id,
-                text,
-                body_offset,
+                body: text[body_offset..].to_string(),
             })
         })
         .collect()
@@ -127,6 +124,7 @@ impl Built {
         let backlinks = self.refresh_backlinks();
         let jobs = self.renderer.apply_edits(
             &self.site,
+            &self.rendering,
             PageEdits {
                 contents,
                 backlinks,
@@ -143,7 +141,7 @@ impl Built {
             .collect();
         let search_file = self.search.as_mut().map(|search| {
             for &id in &edited {
-                search.update(&self.site, id);
+                search.update(&self.site, &self.rendering, id);
             }
             search.file()
         });
@@ -163,18 +161,13 @@ impl Built {
     }
 
     /// Renders each edited page's Markdown against the site; takes the new
-    /// rendering into the site and returns each page's HTML. `None` when an
-    /// edit has a broken link or anchor, or breaks a link to it.
+    /// rendering into the rendering table and returns each page's HTML.
+    /// `None` when an edit has a broken link or anchor, or breaks a link to it.
     fn render_edits(&mut self, edits: Vec<BodyEdit>) -> Option<Vec<(PageId, String)>> {
-        for edit in &edits {
-            let page = &mut self.site.pages[edit.id];
-            page.source.clone_from(&edit.text);
-            page.body_offset = edit.body_offset;
-        }
         let index = LinkIndex::new(&self.site, &self.files);
         let mut results = Vec::with_capacity(edits.len());
         for edit in &edits {
-            let (rendered, found) = render_page(&self.site, &index, edit.id);
+            let (rendered, found) = render_page(&self.site, &index, edit.id, &edit.body);
             if !found.diagnostics.is_empty() {
                 return None;
             }
@@ -182,23 +175,27 @@ impl Built {
         }
         let mut contents = Vec::with_capacity(results.len());
         for (id, mut rendered, found) in results {
-            self.graph.anchors[id] = found.anchors;
-            let page = &mut self.site.pages[id];
-            page.links = found.links;
+            let rendering = &mut self.rendering;
+            rendering.graph.anchors[id] = found.anchors;
+            rendering.links[id] = found.links;
             contents.push((id, std::mem::take(&mut rendered.html)));
-            page.rendered = rendered;
-            page.release_body();
+            rendering.pages[id] = rendered;
         }
         let edited: BTreeSet<PageId> = edits.iter().map(|e| e.id).collect();
         // What may have lost its heading: links into an edited page, and
         // every link out of one.
-        let into_edited = self
-            .graph
+        let graph = &self.rendering.graph;
+        let into_edited = graph
             .anchor_checks()
             .filter(|check| edited.contains(&check.target));
-        let out_of_edited = edited.iter().flat_map(|&id| &self.graph.anchors[id]);
+        let out_of_edited = edited.iter().flat_map(|&id| &graph.anchors[id]);
         let mut problems = Diagnostics::default();
-        links::check_anchors(&self.site, into_edited.chain(out_of_edited), &mut problems);
+        links::check_anchors(
+            &self.site,
+            &self.rendering.pages,
+            into_edited.chain(out_of_edited),
+            &mut problems,
+        );
         problems.is_empty().then_some(contents)
     }
 
@@ -217,19 +214,14 @@ impl Built {
     /// Recomputes every page's backlinks from every page's links; returns
     /// the pages whose list changed.
     fn refresh_backlinks(&mut self) -> Vec<PageId> {
-        let before: Vec<Vec<PageId>> = self
-            .site
-            .pages
-            .iter_mut()
-            .map(|page| std::mem::take(&mut page.backlinks))
-            .collect();
-        links::fill_backlinks(&mut self.site);
-        self.site
-            .pages
+        let backlinks = links::backlinks(&self.rendering.links);
+        let before = std::mem::replace(&mut self.rendering.backlinks, backlinks);
+        self.rendering
+            .backlinks
             .iter()
             .zip(before)
             .enumerate()
-            .filter(|(_, (page, before))| page.backlinks != *before)
+            .filter(|(_, (now, before))| *now != before)
             .map(|(id, _)| id)
             .collect()
     }

@@ -9,20 +9,21 @@ use super::{
 };
 use crate::load::config::BaseUrl;
 use crate::names::FEED_FILE;
+use crate::render::Rendering;
 use crate::site::{Page, PageId, Site, newest_first};
 
 /// How many pages the feed holds (SPEC §7).
 const FEED_ENTRIES: usize = 20;
 
-/// The HTML of the feed's pages, while the site still holds it: what an
+/// The HTML of the feed's pages, while the rendering still holds it: what an
 /// incremental rebuild needs to make the feed again. Empty when the feed is off.
-pub fn feed_html(site: &Site) -> BTreeMap<PageId, String> {
+pub fn feed_html(site: &Site, rendering: &Rendering) -> BTreeMap<PageId, String> {
     if !site.config.feed {
         return BTreeMap::new();
     }
     feed_entries(site)
         .into_iter()
-        .map(|id| (id, site.page(id).rendered.html.clone()))
+        .map(|id| (id, rendering.pages[id].html.clone()))
         .collect()
 }
 

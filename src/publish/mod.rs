@@ -9,8 +9,8 @@
 //! one, as in Hugo and Jekyll: it is the one file authors commonly write by
 //! hand. Any other file at these paths is a collision the output plan reports.
 //!
-//! The feed holds pages' HTML, so it must be made before `take_contents` moves
-//! that HTML to the templates. Cost: linear in pages plus taxonomy terms; the
+//! The feed holds pages' HTML, so it must be made before `Rendering::take_html`
+//! moves that HTML to the templates. Cost: linear in pages plus taxonomy terms; the
 //! sitemap sorts its URLs, the feed picks its entries without a full sort.
 
 pub mod aliases;
@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::load::front_matter::PageDate;
 use crate::names::ROBOTS_FILE;
+use crate::render::Rendering;
 use crate::site::{Page, Site};
 
 /// One generated output file: its path relative to the output folder, and text.
@@ -39,9 +40,13 @@ const FEED_ORIGIN: &str = "knead (feed: true in site.yaml)";
 
 /// Every publishing file of the site. `static_files` are output-relative
 /// paths of the static files, which may hold the site's own robots.txt.
-pub fn publish_files(site: &Site, static_files: &[&Path]) -> Vec<RenderedFile> {
+pub fn publish_files(
+    site: &Site,
+    rendering: &Rendering,
+    static_files: &[&Path],
+) -> Vec<RenderedFile> {
     let mut files = sitemap::sitemap(site);
-    files.extend(feed::feed(site, |id| &site.page(id).rendered.html));
+    files.extend(feed::feed(site, |id| &rendering.pages[id].html));
     if !has_own_robots(site, static_files) {
         files.push(sitemap::robots(&site.config.base_url));
     }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use crate::names::{CONFIG_FILE, SEARCH_INDEX_FILE};
 use crate::publish::RenderedFile;
-use crate::render::markdown::TocItem;
+use crate::render::Rendering;
+use crate::render::markdown::{Rendered, TocItem};
 use crate::site::{PageId, Site};
 use serde::Serialize;
 
@@ -31,15 +32,17 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// The index, or `None` when search is off.
-    pub fn new(site: &Site) -> Option<SearchIndex> {
+    pub fn new(site: &Site, rendering: &Rendering) -> Option<SearchIndex> {
         site.config.search.then(|| SearchIndex {
-            entries: (0..site.pages.len()).map(|id| entry(site, id)).collect(),
+            entries: (0..site.pages.len())
+                .map(|id| entry(site, &rendering.pages[id], id))
+                .collect(),
         })
     }
 
     /// Re-encodes page `id`'s entry from its current rendering.
-    pub fn update(&mut self, site: &Site, id: PageId) {
-        self.entries[id] = entry(site, id);
+    pub fn update(&mut self, site: &Site, rendering: &Rendering, id: PageId) {
+        self.entries[id] = entry(site, &rendering.pages[id], id);
     }
 
     /// The file: `{"version":1,"pages":[...]}`.
@@ -57,14 +60,14 @@ impl SearchIndex {
     }
 }
 
-fn entry(site: &Site, id: PageId) -> String {
+fn entry(site: &Site, rendered: &Rendered, id: PageId) -> String {
     let page = site.page(id);
     let entry = SearchEntry {
         title: &page.meta.title,
         url: site.config.base_url.url(&page.url),
         description: page.meta.description.as_deref().unwrap_or(""),
-        headings: heading_titles(&page.rendered.toc),
-        body: &page.rendered.text,
+        headings: heading_titles(&rendered.toc),
+        body: &rendered.text,
     };
     // Serializing plain strings cannot fail.
     serde_json::to_string(&entry).unwrap_or_default()

@@ -21,8 +21,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
-use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Resolution};
-use crate::site::{Draft, OutputFiles, PageId, PageLink, Site, slash_path};
+use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
+use crate::site::{Draft, OutputFiles, PageId, Site, slash_path};
 use crate::slug::slugify;
 
 /// How many candidates an error lists at most when there is no close match.
@@ -46,6 +46,15 @@ pub struct LinkIndex<'s> {
     draft_paths: HashMap<&'s str, &'s Draft>,
     /// Lowercase title and slug of each draft → the draft.
     draft_names: HashMap<String, &'s Draft>,
+}
+
+/// A link from a page's Markdown to another page, and where it is written in
+/// the linking page's file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLink {
+    pub target: PageId,
+    pub line: usize,
+    pub col: usize,
 }
 
 /// Where a resolved link goes.
@@ -511,24 +520,25 @@ pub struct PageLinksFound {
 pub struct PageLinks<'a> {
     index: &'a LinkIndex<'a>,
     from: PageId,
-    /// Over the page's file, for the positions of its links.
+    /// Over the page's body, for the positions of its links.
     lines: LineCursor<'a>,
     pub found: PageLinksFound,
 }
 
 impl<'a> PageLinks<'a> {
-    pub fn new(index: &'a LinkIndex<'a>, from: PageId) -> PageLinks<'a> {
+    pub fn new(index: &'a LinkIndex<'a>, from: PageId, body: &'a str) -> PageLinks<'a> {
         PageLinks {
             index,
             from,
-            lines: LineCursor::new(&index.site.page(from).source),
+            lines: LineCursor::new(body),
             found: PageLinksFound::default(),
         }
     }
 
+    /// Where the link at `offset` in the body is in the page's file.
     fn position(&mut self, offset: usize) -> (usize, usize) {
-        let body_offset = self.index.site.page(self.from).body_offset;
-        self.lines.line_col(body_offset + offset)
+        let (line, col) = self.lines.line_col(offset);
+        self.index.site.page(self.from).file_position(line, col)
     }
 }
 
@@ -585,20 +595,21 @@ impl LinkResolver for PageLinks<'_> {
 /// Checks every expected heading id against the rendered pages.
 pub fn check_anchors<'c>(
     site: &Site,
+    rendered: &[Rendered],
     checks: impl IntoIterator<Item = &'c AnchorCheck>,
     diagnostics: &mut Diagnostics,
 ) {
     let mut ids: HashMap<PageId, HashSet<&str>> = HashMap::new();
     for check in checks {
         let target_ids = ids.entry(check.target).or_insert_with(|| {
-            let anchors = &site.page(check.target).rendered.anchors;
+            let anchors = &rendered[check.target].anchors;
             anchors.iter().map(String::as_str).collect()
         });
         if target_ids.contains(check.anchor.as_str()) {
             continue;
         }
         let page = site.page(check.target);
-        let anchors = &page.rendered.anchors;
+        let anchors = &rendered[check.target].anchors;
         let help = match suggest(&check.anchor, anchors.iter().map(String::as_str)) {
             Some(near) => format!("did you mean #{near}?"),
             None if anchors.is_empty() => "that page has no headings".to_string(),
@@ -626,18 +637,19 @@ pub fn check_anchors<'c>(
     }
 }
 
-/// Gives every page the pages that link to it (its `links` turned around),
-/// each once, in path order.
-pub fn fill_backlinks(site: &mut Site) {
-    for from in 0..site.pages.len() {
-        for i in 0..site.pages[from].links.len() {
-            let target = site.pages[from].links[i].target;
-            let backlinks = &mut site.pages[target].backlinks;
-            if backlinks.last() != Some(&from) {
-                backlinks.push(from);
+/// Every page's backlinks: the pages that link to it (`links` turned
+/// around), each once, in path order.
+pub fn backlinks(links: &[Vec<PageLink>]) -> Vec<Vec<PageId>> {
+    let mut backlinks: Vec<Vec<PageId>> = vec![Vec::new(); links.len()];
+    for (from, page_links) in links.iter().enumerate() {
+        for link in page_links {
+            let list = &mut backlinks[link.target];
+            if list.last() != Some(&from) {
+                list.push(from);
             }
         }
     }
+    backlinks
 }
 
 /// Resolves each page's `related:` entries (any link form, wiki links as

@@ -12,10 +12,11 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostics;
 use crate::site::{OutputFiles, PageId, Site};
-use links::{AnchorCheck, LinkIndex, PageLinks, PageLinksFound};
+use links::{AnchorCheck, LinkIndex, PageLink, PageLinks, PageLinksFound};
+use markdown::Rendered;
 
 /// The heading ids that links expect, kept per page so that an edit can
-/// replace one page's share. (The pages each page links to are its `links`.)
+/// replace one page's share.
 #[derive(Debug, Default)]
 pub struct LinkGraph {
     /// Per page: the heading ids its Markdown links expect.
@@ -30,34 +31,63 @@ impl LinkGraph {
     }
 }
 
-/// Renders every page's Markdown with its links resolved against the whole
-/// site; then, with every page's headings known, checks anchors and fills in
-/// backlinks and related pages.
+/// What the render stage made of the site, one entry per page, indexed by
+/// `PageId`. Later stages read it beside the site model.
+#[derive(Debug, Default)]
+pub struct Rendering {
+    /// Each page's rendered Markdown. The template stage takes the HTML out
+    /// with `take_html` (it is the largest thing a build holds, so it is not
+    /// held twice); everything else stays.
+    pub pages: Vec<Rendered>,
+    /// The pages each page's Markdown links to, in link order, with where
+    /// each link is written.
+    pub links: Vec<Vec<PageLink>>,
+    /// The pages whose Markdown links to each page, in path order.
+    pub backlinks: Vec<Vec<PageId>>,
+    /// Explicit `related:` pages first, then pages sharing terms (at most five).
+    pub related: Vec<Vec<PageId>>,
+    pub graph: LinkGraph,
+}
+
+impl Rendering {
+    /// Every page's HTML, in page order, moved out for the templates.
+    pub fn take_html(&mut self) -> Vec<String> {
+        self.pages
+            .iter_mut()
+            .map(|page| std::mem::take(&mut page.html))
+            .collect()
+    }
+}
+
+/// Renders every page's Markdown (`bodies`, indexed by `PageId`) with its
+/// links resolved against the whole site; then, with every page's headings
+/// known, checks anchors and finds backlinks and related pages.
 pub fn render_and_link(
-    site: &mut Site,
+    site: &Site,
+    bodies: Vec<String>,
     files: &OutputFiles,
     diagnostics: &mut Diagnostics,
-) -> LinkGraph {
+) -> Rendering {
     let index = LinkIndex::new(site, files);
-    let mut rendered = Vec::with_capacity(site.pages.len());
-    let mut page_links = Vec::with_capacity(site.pages.len());
-    let mut graph = LinkGraph::default();
-    for (page_rendered, found) in render_pages(site, &index) {
-        rendered.push(page_rendered);
+    let mut rendering = Rendering::default();
+    for (rendered, found) in render_pages(site, &index, &bodies) {
+        rendering.pages.push(rendered);
         diagnostics.extend(found.diagnostics);
-        page_links.push(found.links);
-        graph.anchors.push(found.anchors);
+        rendering.links.push(found.links);
+        rendering.graph.anchors.push(found.anchors);
     }
-    let explicit = links::explicit_related(&index, &mut graph.related_anchors, diagnostics);
-    for ((page, rendered), links) in site.pages.iter_mut().zip(rendered).zip(page_links) {
-        page.rendered = rendered;
-        page.links = links;
-        page.release_body();
-    }
-    links::check_anchors(site, graph.anchor_checks(), diagnostics);
-    links::fill_backlinks(site);
-    related::fill_related(site, explicit);
-    graph
+    drop(bodies);
+    let explicit =
+        links::explicit_related(&index, &mut rendering.graph.related_anchors, diagnostics);
+    links::check_anchors(
+        site,
+        &rendering.pages,
+        rendering.graph.anchor_checks(),
+        diagnostics,
+    );
+    rendering.backlinks = links::backlinks(&rendering.links);
+    rendering.related = related::related_pages(site, explicit);
+    rendering
 }
 
 /// Every page's Markdown, rendered in parallel, with what its links found, in
@@ -65,10 +95,12 @@ pub fn render_and_link(
 pub fn render_pages(
     site: &Site,
     index: &LinkIndex<'_>,
-) -> Vec<(markdown::Rendered, PageLinksFound)> {
-    (0..site.pages.len())
-        .into_par_iter()
-        .map(|id| render_page(site, index, id))
+    bodies: &[String],
+) -> Vec<(Rendered, PageLinksFound)> {
+    bodies
+        .par_iter()
+        .enumerate()
+        .map(|(id, body)| render_page(site, index, id, body))
         .collect()
 }
 
@@ -77,10 +109,11 @@ pub fn render_page(
     site: &Site,
     index: &LinkIndex<'_>,
     id: PageId,
-) -> (markdown::Rendered, PageLinksFound) {
-    let mut links = PageLinks::new(index, id);
+    body: &str,
+) -> (Rendered, PageLinksFound) {
+    let mut links = PageLinks::new(index, id, body);
     let options = site.config.markdown;
-    let mut rendered = markdown::render_markdown(site.page(id).body(), &options, &mut links);
+    let mut rendered = markdown::render_markdown(body, &options, &mut links);
     if !site.config.search {
         // Only the search index reads the plain text; free it early.
         rendered.text = String::new();

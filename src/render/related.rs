@@ -22,11 +22,12 @@ use crate::site::{TermRef, term_page_order};
 pub const MAX_RELATED: usize = 5;
 const WINDOW: usize = 32;
 
-/// Sets `Page::related` from the resolved explicit entries (one list per page).
-pub fn fill_related(site: &mut Site, explicit: Vec<Vec<PageId>>) {
+/// Every page's related pages, from its resolved explicit entries (one list
+/// per page) and the site's terms.
+pub fn related_pages(site: &Site, explicit: Vec<Vec<PageId>>) -> Vec<Vec<PageId>> {
     let positions = term_positions(site);
     let ranks = page_ranks(site);
-    let related: Vec<Vec<PageId>> = explicit
+    explicit
         .into_par_iter()
         .enumerate()
         .map(|(id, mut list)| {
@@ -35,10 +36,7 @@ pub fn fill_related(site: &mut Site, explicit: Vec<Vec<PageId>>) {
             list.extend(by_terms);
             list
         })
-        .collect();
-    for (page, list) in site.pages.iter_mut().zip(related) {
-        page.related = list;
-    }
+        .collect()
 }
 
 /// Each page's place in `term_page_order` over the whole site, so ranking

@@ -20,6 +20,13 @@ pub struct SiteOptions {
     pub drafts: bool,
 }
 
+/// The site model, and each page's Markdown body (indexed by `PageId`), which
+/// only the render stage reads.
+pub struct Loaded {
+    pub site: Site,
+    pub bodies: Vec<String>,
+}
+
 /// Builds the model: parses every file's front matter, leaves out drafts, gives
 /// every folder a URL and every page a parent, and sorts the sections' lists.
 pub fn load_site(
@@ -28,8 +35,8 @@ pub fn load_site(
     assets: Vec<PathBuf>,
     options: &SiteOptions,
     diagnostics: &mut Diagnostics,
-) -> Site {
-    let parsed: Vec<(Option<Page>, Diagnostics)> = markdown
+) -> Loaded {
+    let parsed: Vec<(Option<(Page, String)>, Diagnostics)> = markdown
         .into_par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
@@ -37,8 +44,12 @@ pub fn load_site(
         })
         .collect();
     let mut pages = Vec::with_capacity(parsed.len());
-    for (page, found) in parsed {
-        pages.extend(page);
+    let mut bodies_by_path = HashMap::with_capacity(parsed.len());
+    for (parsed, found) in parsed {
+        if let Some((page, body)) = parsed {
+            bodies_by_path.insert(page.rel_path.clone(), body);
+            pages.push(page);
+        }
         diagnostics.extend(found);
     }
     check_layout(&pages, diagnostics);
@@ -58,21 +69,31 @@ pub fn load_site(
     link_parents(&mut pages, &folders);
     let assets = place_assets(&mut pages, &folders, assets);
     let taxonomies = collect_taxonomies(&config.taxonomies, &mut pages, diagnostics);
-    Site {
+    let bodies = pages
+        .iter()
+        .map(|page| bodies_by_path.remove(&page.rel_path).unwrap_or_default())
+        .collect();
+    let site = Site {
         config,
         pages,
         home,
         assets,
         taxonomies,
         drafts,
-    }
+    };
+    Loaded { site, bodies }
 }
 
 fn is_home(rel_path: &Path) -> bool {
     rel_path == Path::new("_index.md")
 }
 
-fn parse_page(file: MarkdownFile, config: &Config, diagnostics: &mut Diagnostics) -> Option<Page> {
+/// The page and its body.
+fn parse_page(
+    file: MarkdownFile,
+    config: &Config,
+    diagnostics: &mut Diagnostics,
+) -> Option<(Page, String)> {
     let display = Path::new(CONTENT_DIR).join(&file.rel_path);
     let parts = match split(&display, &file.text) {
         Ok(parts) => parts,
@@ -111,10 +132,12 @@ fn parse_page(file: MarkdownFile, config: &Config, diagnostics: &mut Diagnostics
         );
         return None;
     }
-    let mut page = Page::new(kind, file.rel_path, meta, file.text);
-    page.body_offset = body_offset;
+    let mut header = file.text;
+    let body = header.split_off(body_offset);
+    header.shrink_to_fit();
+    let mut page = Page::new(kind, file.rel_path, meta, header);
     page.slug = slug;
-    Some(page)
+    Some((page, body))
 }
 
 /// `slug:` if given, else the file name (the folder name for `index.md` and

@@ -16,7 +16,6 @@ use crate::diagnostic::line_col;
 use crate::load::config::Config;
 use crate::load::front_matter::FrontMatter;
 use crate::names::{CONTENT_DIR, GENERATED_FILES};
-use crate::render::markdown::Rendered;
 
 pub type PageId = usize;
 
@@ -34,9 +33,12 @@ pub struct Page {
     /// Relative to content/ (`types/swedish.md`, `types/_index.md`).
     pub rel_path: PathBuf,
     pub meta: FrontMatter,
-    /// The whole file, so positions in the body can be reported as file lines.
-    pub source: String,
-    pub body_offset: usize,
+    /// The file's text up to its body (the front matter and its fences), so
+    /// positions in the front matter can be reported, and the body's
+    /// positions counted from where it starts. The body itself goes to the
+    /// render stage apart (see `build::load_site`). Empty for the home page
+    /// made from site.yaml, which has no file.
+    pub header: String,
     pub slug: String,
     /// Site path without the base_url path: `/types/swedish/`.
     pub url: String,
@@ -53,24 +55,15 @@ pub struct Page {
     pub assets: Vec<String>,
     /// The page's taxonomy terms, folded, in front-matter order.
     pub terms: Vec<TermRef>,
-    pub rendered: Rendered,
-    /// The other pages this page's Markdown links to, in link order, with where
-    /// each link is written (filled by link resolution).
-    pub links: Vec<PageLink>,
-    /// Pages whose Markdown links here, in path order (filled by link resolution).
-    pub backlinks: Vec<PageId>,
-    /// Explicit `related:` pages first, then pages sharing terms (at most five).
-    pub related: Vec<PageId>,
 }
 
 impl Page {
-    fn new(kind: PageKind, rel_path: PathBuf, meta: FrontMatter, source: String) -> Page {
+    fn new(kind: PageKind, rel_path: PathBuf, meta: FrontMatter, header: String) -> Page {
         Page {
             kind,
             rel_path,
             meta,
-            source,
-            body_offset: 0,
+            header,
             slug: String::new(),
             url: String::new(),
             parent: None,
@@ -80,23 +73,7 @@ impl Page {
             next: None,
             assets: Vec::new(),
             terms: Vec::new(),
-            rendered: Rendered::default(),
-            links: Vec::new(),
-            backlinks: Vec::new(),
-            related: Vec::new(),
         }
-    }
-
-    pub fn body(&self) -> &str {
-        &self.source[self.body_offset..]
-    }
-
-    /// Frees the Markdown body once it is rendered: later stages read the
-    /// rendered value, and errors found later point into the front matter,
-    /// which stays.
-    pub fn release_body(&mut self) {
-        self.source.truncate(self.body_offset);
-        self.source.shrink_to_fit();
     }
 
     /// The file as the author knows it: `content/types/swedish.md`.
@@ -108,6 +85,17 @@ impl Page {
         self.kind == PageKind::Section
     }
 
+    /// Where a position in the body is in the file: `body_line` and
+    /// `body_col` are 1-based and count from the body's first character.
+    pub fn file_position(&self, body_line: usize, body_col: usize) -> (usize, usize) {
+        let (line, col) = line_col(&self.header, self.header.len());
+        if body_line <= 1 {
+            (line, col + body_col.saturating_sub(1))
+        } else {
+            (line + body_line - 1, body_col)
+        }
+    }
+
     /// Where each entry of a front-matter list is written (front matter keeps
     /// positions of keys only): each entry's text is searched for after the
     /// previous entry, from the key's line on; an entry not found as written
@@ -116,7 +104,7 @@ impl Page {
         let Some(&(line, col)) = self.meta.positions.get(key) else {
             return vec![(1, 1); entries.len()];
         };
-        let header = &self.source[..self.body_offset];
+        let header = &self.header;
         let mut cursor: usize = header
             .split_inclusive('\n')
             .take(line.saturating_sub(1))
@@ -132,22 +120,13 @@ impl Page {
                     Some(at) => {
                         let offset = cursor + at;
                         cursor = offset + entry.len();
-                        line_col(&self.source, offset)
+                        line_col(header, offset)
                     }
                     None => (line, col),
                 }
             })
             .collect()
     }
-}
-
-/// A link from a page's Markdown to another page, and where it is written in
-/// the linking page's file (1-based line and column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageLink {
-    pub target: PageId,
-    pub line: usize,
-    pub col: usize,
 }
 
 /// A non-Markdown file under content/, copied beside its page.

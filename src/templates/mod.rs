@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::discover::TemplateFile;
 use crate::names::{CONFIG_FILE, NOT_FOUND_FILE};
+use crate::render::Rendering;
 use crate::site::{OutputFiles, Page, PageId, PageKind, Site, slash_path};
 use lookup::{Lookup, PAGES_READ};
 use setup::{Templates, load_templates, tera_diagnostic};
@@ -42,11 +43,12 @@ pub struct TemplateInput<'a> {
 /// of what went wrong first (a missing theme, say).
 pub fn queue_renders(
     site: &Site,
+    rendering: &Rendering,
     contents: Vec<String>,
     input: &TemplateInput<'_>,
     diagnostics: &mut Diagnostics,
 ) -> PageRenderer {
-    let values = ContextValues::new(site, contents);
+    let values = ContextValues::new(site, rendering, contents);
     let lookup = Arc::new(Lookup::new(site, &values, Arc::clone(&input.files)));
     let templates = match load_templates(input.templates, &lookup) {
         Ok(templates) => templates,
@@ -244,8 +246,13 @@ impl PageRenderer {
     /// holds the edited pages' new rendering and backlinks) and returns the
     /// jobs whose context changed or whose last render read a changed page
     /// with `get_page`: exactly the files that may now render differently.
-    pub fn apply_edits(&mut self, site: &Site, edits: PageEdits) -> Vec<usize> {
-        let changed = self.values.apply_edits(site, edits);
+    pub fn apply_edits(
+        &mut self,
+        site: &Site,
+        rendering: &Rendering,
+        edits: PageEdits,
+    ) -> Vec<usize> {
+        let changed = self.values.apply_edits(site, rendering, edits);
         if let Some(templates) = &self.templates {
             templates.lookup.refresh(site, &self.values, &changed.pages);
         }

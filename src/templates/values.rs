@@ -10,6 +10,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::load::config::BaseUrl;
+use crate::render::Rendering;
 use crate::render::markdown::TocItem;
 use crate::site::{Page, PageId, Site, TaxonomyTerms, slash_path};
 
@@ -152,11 +153,11 @@ impl ContextValues {
     /// `contents` is every page's HTML, in page order; each is dropped as soon
     /// as its context value holds a copy, so the site's HTML is not in memory
     /// twice while templates render.
-    pub(super) fn new(site: &Site, contents: Vec<String>) -> ContextValues {
+    pub(super) fn new(site: &Site, rendering: &Rendering, contents: Vec<String>) -> ContextValues {
         let mut pages: Vec<Value> = contents
             .into_par_iter()
             .enumerate()
-            .map(|(id, content)| page_value(site, id, &content))
+            .map(|(id, content)| page_value(site, rendering, id, &content))
             .collect();
         for (id, page) in site.pages.iter().enumerate() {
             if page.is_section() {
@@ -194,20 +195,25 @@ impl ContextValues {
     /// Rebuilds the values that hold an edited page: its own, its section's
     /// list and its terms. `site` and `taxonomy` are no such values: their
     /// lists show titles and URLs, which a body edit leaves as they were.
-    pub(super) fn apply_edits(&mut self, site: &Site, edits: PageEdits) -> ChangedValues {
+    pub(super) fn apply_edits(
+        &mut self,
+        site: &Site,
+        rendering: &Rendering,
+        edits: PageEdits,
+    ) -> ChangedValues {
         let mut changed = ChangedValues {
             pages: BTreeSet::new(),
             terms: BTreeSet::new(),
         };
         for (id, content) in edits.contents {
-            self.pages[id] = page_value(site, id, &content);
+            self.pages[id] = page_value(site, rendering, id, &content);
             if site.page(id).is_section() {
                 self.pages[id] = section_lists(site, id, self.pages[id].clone(), &self.pages);
             }
             changed.pages.insert(id);
         }
         for id in edits.backlinks {
-            let backlinks = Value::from_serializable(&link_items(site, &site.page(id).backlinks));
+            let backlinks = Value::from_serializable(&link_items(site, &rendering.backlinks[id]));
             self.pages[id] = with_field(self.pages[id].clone(), "backlinks", backlinks);
             changed.pages.insert(id);
         }
@@ -315,10 +321,11 @@ fn with_field(value: Value, key: &'static str, field: Value) -> Value {
     }
 }
 
-fn page_value(site: &Site, id: PageId, content: &str) -> Value {
+fn page_value(site: &Site, rendering: &Rendering, id: PageId, content: &str) -> Value {
     let page = site.page(id);
+    let rendered = &rendering.pages[id];
     let base = &site.config.base_url;
-    let words = page.rendered.word_count;
+    let words = rendered.word_count;
     let context = PageContext {
         title: &page.meta.title,
         description: page.meta.description.as_deref(),
@@ -329,23 +336,19 @@ fn page_value(site: &Site, id: PageId, content: &str) -> Value {
         url: base.url(&page.url),
         permalink: base.permalink(&page.url),
         content,
-        toc: if page.meta.toc {
-            &page.rendered.toc
-        } else {
-            &[]
-        },
+        toc: if page.meta.toc { &rendered.toc } else { &[] },
         word_count: words,
         reading_time: words.div_ceil(READING_SPEED),
         weight: page.meta.weight,
         draft: page.meta.draft,
         taxonomies: page_taxonomies(site, page),
-        backlinks: link_items(site, &page.backlinks),
-        related: link_items(site, &page.related),
+        backlinks: link_items(site, &rendering.backlinks[id]),
+        related: link_items(site, &rendering.related[id]),
         ancestors: link_items(site, &site.ancestors(id)),
         prev: page.prev.map(|p| link_item(site, p)),
         next: page.next.map(|n| link_item(site, n)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
-        steps: &page.rendered.steps,
+        steps: &rendered.steps,
         extra: &page.meta.extra,
     };
     Value::from_serializable(&context)

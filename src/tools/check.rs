@@ -18,7 +18,9 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Diagnostics, Error, Severity};
 use crate::load::discover::load_sources;
 use crate::pipeline::{Assembled, BuildOptions, assemble_site, site_config};
-use crate::render::links::wiki_title;
+use crate::render::Rendering;
+use crate::render::links::{PageLink, wiki_title};
+use crate::render::markdown::Rendered;
 use crate::site::build::SiteOptions;
 use crate::site::{Page, PageId, Site};
 use crate::templates::PageRenderer;
@@ -118,7 +120,12 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     let site_options = SiteOptions {
         drafts: build.drafts,
     };
-    let Assembled { site, renderer, .. } = assemble_site(
+    let Assembled {
+        site,
+        renderer,
+        rendering,
+        ..
+    } = assemble_site(
         &build.root,
         config,
         sources,
@@ -130,7 +137,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     if !diagnostics.has_errors() {
         diagnostics.extend(render_templates(renderer));
     }
-    site_warnings(&site, &mut diagnostics);
+    site_warnings(&site, &rendering, &mut diagnostics);
     let sections = site.pages.iter().filter(|p| p.is_section()).count();
     Ok(report(
         site.pages.len() - sections,
@@ -149,22 +156,24 @@ fn render_templates(renderer: PageRenderer) -> Vec<Diagnostic> {
 }
 
 /// Every warning of the check, for a site that went through the build's stages.
-fn site_warnings(site: &Site, diagnostics: &mut Diagnostics) {
+fn site_warnings(site: &Site, rendering: &Rendering, diagnostics: &mut Diagnostics) {
     let published = published_pages(site);
-    orphans(site, &published, diagnostics);
-    links_to_drafts(site, &published, diagnostics);
+    orphans(site, &rendering.links, &published, diagnostics);
+    links_to_drafts(site, &rendering.links, &published, diagnostics);
     empty_sections(site, &published, diagnostics);
     duplicate_titles(site, diagnostics);
-    for page in site.pages.iter().filter(|p| has_file(p)) {
-        missing_description(page, diagnostics);
-        images_without_alt(page, diagnostics);
+    for (page, rendered) in site.pages.iter().zip(&rendering.pages) {
+        if has_file(page) {
+            missing_description(page, diagnostics);
+            images_without_alt(page, rendered, diagnostics);
+        }
     }
 }
 
 /// The home page made from site.yaml when there is no content/_index.md is
 /// the one page without a file; there is nothing to fix in it.
 fn has_file(page: &Page) -> bool {
-    !page.source.is_empty()
+    !page.header.is_empty()
 }
 
 /// Which pages are not drafts: neither marked `draft: true` nor inside a
@@ -198,11 +207,16 @@ fn page_warning(page: &Page, message: impl Into<String>) -> Diagnostic {
 /// A published page, other than the home page, that no other published
 /// page's text links to. Section listings, menus, taxonomy pages and
 /// `related:` do not count: readers who do not browse those never find it.
-fn orphans(site: &Site, published: &[bool], diagnostics: &mut Diagnostics) {
+fn orphans(
+    site: &Site,
+    links: &[Vec<PageLink>],
+    published: &[bool],
+    diagnostics: &mut Diagnostics,
+) {
     let mut linked = vec![false; site.pages.len()];
-    for (id, page) in site.pages.iter().enumerate() {
+    for (id, page_links) in links.iter().enumerate() {
         if published[id] {
-            page.links
+            page_links
                 .iter()
                 .for_each(|link| linked[link.target] = true);
         }
@@ -222,12 +236,17 @@ fn orphans(site: &Site, published: &[bool], diagnostics: &mut Diagnostics) {
 
 /// With `--drafts`: a link from a published page to a draft, which is an
 /// error in a build without `--drafts`.
-fn links_to_drafts(site: &Site, published: &[bool], diagnostics: &mut Diagnostics) {
+fn links_to_drafts(
+    site: &Site,
+    links: &[Vec<PageLink>],
+    published: &[bool],
+    diagnostics: &mut Diagnostics,
+) {
     for (id, page) in site.pages.iter().enumerate() {
         if !published[id] {
             continue;
         }
-        for link in page.links.iter().filter(|l| !published[l.target]) {
+        for link in links[id].iter().filter(|l| !published[l.target]) {
             let target = site.page(link.target);
             diagnostics.push(
                 Diagnostic::warning(
@@ -312,13 +331,12 @@ fn missing_description(page: &Page, diagnostics: &mut Diagnostics) {
     }
 }
 
-fn images_without_alt(page: &Page, diagnostics: &mut Diagnostics) {
-    // The body starts on the line after the front matter's closing `---`.
-    let header_lines = page.source[..page.body_offset].matches('\n').count();
-    for &(line, col) in &page.rendered.images_without_alt {
+fn images_without_alt(page: &Page, rendered: &Rendered, diagnostics: &mut Diagnostics) {
+    for &(body_line, body_col) in &rendered.images_without_alt {
+        let (line, col) = page.file_position(body_line, body_col);
         diagnostics.push(
             Diagnostic::warning(page.display_path(), "image without alt text")
-                .at(header_lines + line, col)
+                .at(line, col)
                 .with_help(
                     "describe what it shows for readers who cannot see it: ![a diagram of …](file.svg), \
                      or alt=\"…\" in an <img> tag (alt=\"\" marks a purely decorative image)",

@@ -193,7 +193,7 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
         PathBuf::from("guides/a b.svg"),
     ];
     let mut diagnostics = Diagnostics::default();
-    let site = load_site(
+    let loaded = load_site(
         config,
         markdown,
         assets,
@@ -201,7 +201,7 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
         &mut diagnostics,
     );
     assert!(!diagnostics.has_errors(), "{diagnostics:?}");
-    site
+    loaded.site
 });
 
 static FILES: LazyLock<OutputFiles> = LazyLock::new(|| {
