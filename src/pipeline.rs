@@ -308,12 +308,12 @@ fn summarize(
     started: Instant,
     diagnostics: Diagnostics,
 ) -> BuildSummary {
-    let sections = site.pages.iter().filter(|p| p.is_section()).count();
+    let sections = site.section_count();
     BuildSummary {
         pages: site.pages.len() - sections,
         sections,
         assets: site.assets.len(),
-        files: plan.len(),
+        files: plan.file_count(),
         output_dir,
         elapsed: started.elapsed(),
         warnings: diagnostics.into_sorted(),

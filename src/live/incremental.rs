@@ -227,7 +227,7 @@ impl Built {
     }
 
     fn summary(&self, updated_files: usize) -> BuildSummary {
-        let sections = self.site.pages.iter().filter(|p| p.is_section()).count();
+        let sections = self.site.section_count();
         BuildSummary {
             pages: self.site.pages.len() - sections,
             sections,

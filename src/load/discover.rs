@@ -80,7 +80,7 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
         let templates_dir = layer.join(TEMPLATES_DIR);
         for path in walker.files(&templates_dir, diagnostics) {
             if let Some(text) = read_text(root, &path, diagnostics) {
-                let name = template_name(&strip(&path, &templates_dir));
+                let name = slash_path(&strip(&path, &templates_dir));
                 let display_path = strip(&path, root);
                 sources
                     .templates
@@ -412,10 +412,10 @@ fn strip(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).unwrap_or(path).to_path_buf()
 }
 
-/// Template names use `/` whatever the platform, as Tera's `extends` and `include` do.
-fn template_name(rel_path: &Path) -> String {
-    rel_path
-        .components()
+/// `types/swedish.md` on every platform: content paths, site paths and
+/// template names (as Tera's `extends` and `include` take them) use `/`.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")

@@ -166,12 +166,9 @@ impl OutputPlan {
         })
     }
 
-    pub fn len(&self) -> usize {
+    /// How many files the output will have.
+    pub fn file_count(&self) -> usize {
         self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
     }
 }
 

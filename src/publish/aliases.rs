@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::publish::RenderedFile;
+use crate::render::markdown::escape_html;
 use crate::site::{Page, PageId, Site};
 
 /// The redirect pages of every alias, checked.
@@ -122,10 +123,10 @@ fn output_file(site_path: &str) -> PathBuf {
 
 fn redirect_html(site: &Site, page: &Page) -> String {
     let base = &site.config.base_url;
-    let url = escape(&base.url(&page.url));
-    let permalink = escape(&base.permalink(&page.url));
-    let title = escape(&page.meta.title);
-    let language = escape(&site.config.language);
+    let url = escape_html(&base.url(&page.url));
+    let permalink = escape_html(&base.permalink(&page.url));
+    let title = escape_html(&page.meta.title);
+    let language = escape_html(&site.config.language);
     format!(
         "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>{title}</title>\n<link rel=\"canonical\" href=\"{permalink}\">\n\
@@ -133,12 +134,6 @@ fn redirect_html(site: &Site, page: &Page) -> String {
          <meta http-equiv=\"refresh\" content=\"0; url={url}\">\n</head>\n<body>\n\
          <p>This page has moved to <a href=\"{url}\">{title}</a>.</p>\n</body>\n</html>\n"
     )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).ok();
-    out
 }
 
 #[cfg(test)]

@@ -21,8 +21,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
+use crate::load::discover::slash_path;
 use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
-use crate::site::{Draft, OutputFiles, PageId, Site, slash_path};
+use crate::site::{Draft, OutputFiles, PageId, Site};
 use crate::slug::slugify;
 
 /// How many candidates an error lists at most when there is no close match.

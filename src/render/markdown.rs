@@ -386,11 +386,13 @@ fn take_heading_events<'a>(parser: &mut impl Iterator<Item = Event<'a>>) -> Vec<
 fn anchor_html(id: &str) -> String {
     format!(
         " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">¶</a>",
-        html_attr_escape(id)
+        escape_html(id)
     )
 }
 
-fn html_attr_escape(text: &str) -> String {
+/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
+/// attribute values.
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     pulldown_cmark_escape::escape_html(&mut out, text).ok();
     out

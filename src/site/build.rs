@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::taxonomy::collect_taxonomies;
-use super::{Asset, Draft, Page, PageId, PageKind, Site, section_order, slash_path};
+use super::{Asset, Draft, Page, PageId, PageKind, Site, section_order};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::config::Config;
 use crate::load::discover::MarkdownFile;
+use crate::load::discover::slash_path;
 use crate::load::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::names::CONTENT_DIR;
 use crate::slug::slugify;

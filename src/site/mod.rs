@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::line_col;
 use crate::load::config::Config;
+use crate::load::discover::slash_path;
 use crate::load::front_matter::FrontMatter;
 use crate::names::{CONTENT_DIR, GENERATED_FILES};
 
@@ -163,6 +164,11 @@ impl Site {
         &self.pages[id]
     }
 
+    /// How many of the pages are sections (the home page among them).
+    pub fn section_count(&self) -> usize {
+        self.pages.iter().filter(|p| p.is_section()).count()
+    }
+
     /// Sections directly below the home page, sorted.
     pub fn top_sections(&self) -> &[PageId] {
         &self.pages[self.home].subsections
@@ -217,14 +223,6 @@ pub struct Term {
 pub struct TermRef {
     pub taxonomy: usize,
     pub term: usize,
-}
-
-/// `types/swedish.md` on every platform.
-pub fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// The site paths of every output file that is not a page: assets, static

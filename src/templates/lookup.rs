@@ -10,7 +10,8 @@ use tera::{Kwargs, TeraResult, Value};
 
 use super::values::ContextValues;
 use crate::load::config::BaseUrl;
-use crate::site::{OutputFiles, PageId, Site, slash_path};
+use crate::load::discover::slash_path;
+use crate::site::{OutputFiles, PageId, Site};
 
 thread_local! {
     /// The content paths `get_page` returned during the render running on

@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::discover::TemplateFile;
+use crate::load::discover::slash_path;
 use crate::names::{CONFIG_FILE, NOT_FOUND_FILE};
 use crate::render::Rendering;
-use crate::site::{OutputFiles, Page, PageId, PageKind, Site, slash_path};
+use crate::site::{OutputFiles, Page, PageId, PageKind, Site};
 use lookup::{Lookup, PAGES_READ};
 use setup::{Templates, load_templates, tera_diagnostic};
 use values::{ContextValues, Subject};

@@ -138,7 +138,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         diagnostics.extend(render_templates(renderer));
     }
     site_warnings(&site, &rendering, &mut diagnostics);
-    let sections = site.pages.iter().filter(|p| p.is_section()).count();
+    let sections = site.section_count();
     Ok(report(
         site.pages.len() - sections,
         sections,

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::harness::Server;
 use crate::harness::TestSite;
-use crate::serve::Server;
 
 /// The browser run bounds itself at 300 s (generous: a loaded 2-core machine
 /// runs it in under a minute); this is the backstop.

@@ -3,7 +3,7 @@
 //! product, so tests assert the exact `file:line:col: error:` prefix (lines counted
 //! from the file's first line, as editors do) and the key words of message and help.
 
-use crate::harness::{Run, TestSite, page};
+use crate::harness::{Run, TestSite, error_lines, page};
 
 /// stderr with the temp folder replaced, for snapshots. Reports use
 /// site-relative paths, so this should be a no-op; it guards against regressions
@@ -11,14 +11,6 @@ use crate::harness::{Run, TestSite, page};
 fn report(site: &TestSite, run: &Run) -> String {
     let root = site.root().to_str().expect("utf-8 temp path");
     run.stderr.replace(root, "[ROOT]")
-}
-
-/// The `file:line:col: error:` lines of a report, in order.
-fn error_lines(run: &Run) -> Vec<&str> {
-    run.stderr
-        .lines()
-        .filter(|line| line.contains(": error: "))
-        .collect()
 }
 
 #[track_caller]

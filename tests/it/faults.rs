@@ -13,8 +13,8 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::harness::Watch;
 use crate::harness::{Run, TestSite, page};
-use crate::incremental::Watch;
 
 /// Far beyond what any of these builds needs, even in a debug build on a
 /// busy machine: reaching it means knead hung.

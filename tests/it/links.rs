@@ -1,19 +1,7 @@
 //! Links: every link form resolved and rewritten, and every broken link reported
 //! at its position.
 
-use crate::harness::{Run, TestSite, page};
-
-/// Line and column (in characters, 1-based) where `needle` starts in `text`:
-/// where an error about the link starting with `needle` must point.
-fn position_of(text: &str, needle: &str) -> (usize, usize) {
-    let offset = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in fixture"));
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
+use crate::harness::{Run, TestSite, page, position_of};
 
 /// The error line for `file` at the position of `needle` in `text`, with its help.
 #[track_caller]

@@ -12,8 +12,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::harness::{Reply, Server};
 use crate::harness::{TestSite, page};
-use crate::serve::{Reply, Server};
 
 /// Long enough for a loaded two-core machine; a server that stops answering
 /// still fails the test instead of hanging it.

@@ -1,20 +1,12 @@
 //! What pages know about each other: backlinks, related, prev/next, ancestors;
 //! taxonomy and term pages; aliases; URL collisions.
 
-use crate::harness::{Run, SITE_YAML, TestSite, page};
+use crate::harness::{Run, SITE_YAML, TestSite, error_lines, page, position_of};
 
 /// The values of the lines of `text` that start with `prefix`, in order.
 fn values<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
     text.lines()
         .filter_map(|l| l.strip_prefix(prefix))
-        .collect()
-}
-
-/// The `file:line:col: error: message` lines of a report, in order.
-fn error_lines(run: &Run) -> Vec<&str> {
-    run.stderr
-        .lines()
-        .filter(|l| l.contains(": error: "))
         .collect()
 }
 
@@ -38,17 +30,6 @@ fn help_after<'a>(run: &'a Run, prefix: &str) -> &'a str {
         }
     }
     panic!("no line starting {prefix:?} in:\n{}", run.stderr)
-}
-
-/// Line and column (1-based, in characters) where `needle` first occurs in `text`.
-fn position_of(text: &str, needle: &str) -> (usize, usize) {
-    let offset = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in fixture"));
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[track_caller]

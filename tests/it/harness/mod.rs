@@ -1,12 +1,18 @@
 //! `TestSite`: a throwaway site folder with a minimal theme, built with the real
 //! `knead` binary.
 
+mod server;
+mod watch;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
+
+pub(crate) use server::{Reply, Server, read_lines, send_raw};
+pub(crate) use watch::Watch;
 
 pub const SITE_YAML: &str =
     "title: Test Site\nbase_url: https://example.org/docs/\ntheme: t\ntaxonomies: [tags]\n";
@@ -224,4 +230,24 @@ impl TestSite {
 /// A page file with the given front-matter lines and body.
 pub fn page(front_matter: &str, body: &str) -> String {
     format!("---\n{front_matter}\n---\n{body}")
+}
+
+/// The `file:line:col: error: message` lines of a report, in order.
+pub fn error_lines(run: &Run) -> Vec<&str> {
+    run.stderr
+        .lines()
+        .filter(|line| line.contains(": error: "))
+        .collect()
+}
+
+/// Line and column (1-based, in characters) where `needle` first occurs in
+/// `text`: where an error about what starts with `needle` must point.
+pub fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in fixture"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
