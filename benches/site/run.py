@@ -184,13 +184,16 @@ def tool_version(cmd):
         return None
 
 
-def bench_size(n, a, shared, workdir, knead, hugo):
+def bench_size(n, a, shared, workdir, knead, hugo, baseline):
     corpus = ensure_corpus(shared, workdir, n)
     logs = os.path.join(workdir, "logs")
     os.makedirs(logs, exist_ok=True)
     ksite = make_knead_site(corpus, os.path.join(workdir, f"knead-{n}"))
     kout = os.path.join(workdir, f"out-knead-{n}")
     tools = [("knead", [knead, "build", "--root", ksite, "--output", kout], kout)]
+    if baseline:
+        bout = os.path.join(workdir, f"out-baseline-{n}")
+        tools.append(("baseline", [baseline, "build", "--root", ksite, "--output", bout], bout))
     if hugo:
         hsite = make_hugo_site(shared, corpus, os.path.join(workdir, f"hugo-{n}"))
         hout = os.path.join(workdir, f"out-hugo-{n}")
@@ -259,12 +262,23 @@ def print_table(results, nproc):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(line(row))
+    if any("baseline" in r for r in results):
+        print()
+        print("knead against the --baseline binary, same site, runs alternating")
+        print("| N | knead s | baseline s | knead/baseline | knead MiB | baseline MiB |")
+        print("|---|---|---|---|---|---|")
+        for r in results:
+            k, b = r["knead"], r["baseline"]
+            print(f"| {r['n']} | {k['median_wall_s']:.3f} | {b['median_wall_s']:.3f} | "
+                  f"{k['median_wall_s'] / b['median_wall_s']:.2f} | "
+                  f"{k['median_peak_rss_mib']:.0f} | {b['median_peak_rss_mib']:.0f} |")
     # detail: CPU time and spread
     print()
     print("| N | tool | wall min..max s | CPU median s | CPU/wall | HTML files |")
     print("|---|---|---|---|---|---|")
     for r in results:
-        for name, key in (("knead", "knead"), ("hugo", "hugo"), ("knead rebuild", "knead_rebuild")):
+        for name, key in (("knead", "knead"), ("baseline", "baseline"), ("hugo", "hugo"),
+                          ("knead rebuild", "knead_rebuild")):
             if key not in r:
                 continue
             s = r[key]
@@ -280,6 +294,8 @@ def main():
     ap.add_argument("--no-hugo", action="store_true", help="measure knead only")
     ap.add_argument("--knead", default=os.path.join(REPO, "target", "release", "knead"),
                     help="knead binary (default: target/release/knead)")
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="another knead binary (an older build) measured beside --knead")
     ap.add_argument("--workdir", default="/dev/shm/knead-bench",
                     help="corpora, sites, outputs and results.json (use tmpfs)")
     a = ap.parse_args()
@@ -307,6 +323,12 @@ def main():
     knead_src = knead
     knead = os.path.join(workdir, "knead-bin")
     shutil.copy2(knead_src, knead)
+    baseline = None
+    if a.baseline:
+        if not os.access(a.baseline, os.X_OK):
+            die(f"no knead binary at {a.baseline} (--baseline)")
+        baseline = os.path.join(workdir, "knead-baseline-bin")
+        shutil.copy2(a.baseline, baseline)
     kind = fs_type(workdir)
     if kind != "tmpfs":
         print(f"run.py: warning: {workdir} is on {kind or 'an unknown file system'}, not tmpfs; "
@@ -317,6 +339,7 @@ def main():
         "knead": knead_src, "knead_sha256": knead_sha,
         "knead_mtime": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(os.path.getmtime(knead_src))),
         "knead_version": tool_version([knead, "--version"]),
+        "baseline": a.baseline,
         "hugo": hugo, "hugo_version": tool_version([hugo, "version"]) if hugo else None,
         "runs": a.runs, "warmup": 1, "seed": SEED, "workdir": workdir, "workdir_fs": kind,
         "nproc": os.cpu_count(), "machine": platform.platform(),
@@ -328,7 +351,7 @@ def main():
     print(f"hugo:  {meta['hugo_version'] or 'not measured'}")
     results = []
     for n in sizes:
-        results.append(bench_size(n, a, shared, workdir, knead, hugo))
+        results.append(bench_size(n, a, shared, workdir, knead, hugo, baseline))
         with open(os.path.join(workdir, "results.json"), "w") as f:
             json.dump({"meta": meta, "results": results}, f, indent=1)
     print_table(results, meta["nproc"])
