@@ -370,13 +370,24 @@ fn safety_page_splits_warning_signs_into_emergency_doctor_and_therapist() {
         "after a few weeks",
     ] {
         assert!(soon.contains(needle), "doctor-soon group lacks {needle:?}");
-        assert!(!now.contains(needle), "{needle:?} is in the emergency group");
+        assert!(
+            !now.contains(needle),
+            "{needle:?} is in the emergency group"
+        );
     }
-    for needle in ["bleeding disorder", "anticoagulant", "pregnancy", "osteoporosis"] {
+    for needle in [
+        "bleeding disorder",
+        "anticoagulant",
+        "pregnancy",
+        "osteoporosis",
+    ] {
         assert!(tell.contains(needle), "therapist group lacks {needle:?}");
     }
     // The emergency signs are not also offered as "see a doctor" items.
-    assert!(!soon.contains("bladder"), "bladder signs must be emergencies");
+    assert!(
+        !soon.contains("bladder"),
+        "bladder signs must be emergencies"
+    );
 }
 
 #[test]
@@ -384,7 +395,11 @@ fn safety_guide_comes_first_among_the_guides() {
     let reports = inspect();
     let guides = &reports[&format!("{HOME}guides/")];
     assert!(guides.pages.len() >= 8, "guides: {:?}", guides.pages);
-    assert_eq!(guides.pages[0], SAFETY, "guides in order: {:?}", guides.pages);
+    assert_eq!(
+        guides.pages[0], SAFETY,
+        "guides in order: {:?}",
+        guides.pages
+    );
 }
 
 /// Pages that name an emergency number send the reader to the full list.
@@ -406,7 +421,10 @@ fn pages_that_name_the_emergency_numbers_link_to_the_safety_page() {
             );
         }
     }
-    assert!(naming >= 3, "only {naming} pages name the emergency numbers");
+    assert!(
+        naming >= 3,
+        "only {naming} pages name the emergency numbers"
+    );
 }
 
 /// Each of the four technique pages: an original, self-contained SVG drawing
@@ -442,7 +460,10 @@ fn every_technique_page_has_a_drawing_with_alt_text_and_links_to_safety() {
             "{file}"
         );
         for external in ["href=\"http", "url(http", "<script", "@import", "<image"] {
-            assert!(!svg.contains(external), "{file} must stand alone: {external}");
+            assert!(
+                !svg.contains(external),
+                "{file} must stand alone: {external}"
+            );
         }
         let alt = img
             .split("alt=\"")
@@ -490,7 +511,12 @@ fn glossary_defines_the_standard_terms() {
     let site = TestSite::bundled();
     site.build(&[]).assert_ok();
     let html = site.output("glossary/index.html");
-    for term in ["Effleurage", "Petrissage", "Cauda equina syndrome", "Sciatica"] {
+    for term in [
+        "Effleurage",
+        "Petrissage",
+        "Cauda equina syndrome",
+        "Sciatica",
+    ] {
         assert!(
             html.contains(&format!("<strong>{term}</strong>")),
             "the glossary does not define {term}"
