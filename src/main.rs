@@ -282,7 +282,7 @@ fn run_check(options: CheckOptions) -> Outcome {
 }
 
 fn run_init(dir: &Path) -> Outcome {
-    let created = init(dir)?;
+    let created = init(dir).map_err(|err| Failure::with_outcome(err, "nothing was created"))?;
     println!("{}", created.render_message());
     Ok(ExitCode::SUCCESS)
 }

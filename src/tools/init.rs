@@ -10,7 +10,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Error;
+use crate::diagnostic::{Diagnostic, Error};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, THEMES_DIR};
 use jiff::civil::Date;
 
@@ -166,9 +166,9 @@ pub fn init(dir: &Path) -> Result<Created, Error> {
     let date = jiff::Zoned::now().date();
     let files = site_files(date);
     let mut created = Vec::new();
-    if let Err(message) = write_files(dir, &files, &mut created) {
+    if let Err(diagnostic) = write_files(dir, &files, &mut created) {
         remove_created(&created);
-        return Err(Error::Usage(message));
+        return Err(Error::from(diagnostic));
     }
     let theme_dir = Path::new(THEMES_DIR).join(THEME_NAME);
     Ok(Created {
@@ -214,18 +214,18 @@ fn check_new_or_empty(dir: &Path) -> Result<(), Error> {
     let metadata = match fs::metadata(dir) {
         Ok(metadata) => metadata,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(Error::Usage(format!("cannot read {shown}: {err}"))),
+        Err(err) => return Err(Diagnostic::io(dir, "read the folder", &err).into()),
     };
     if !metadata.is_dir() {
         return Err(Error::Usage(format!(
             "{shown} exists and is not a folder; knead init makes a site in a new or empty folder"
         )));
     }
-    let entries =
-        fs::read_dir(dir).map_err(|err| Error::Usage(format!("cannot read {shown}: {err}")))?;
+    let read_error = |err: io::Error| Error::from(Diagnostic::io(dir, "read the folder", &err));
+    let entries = fs::read_dir(dir).map_err(read_error)?;
     let mut visible = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|err| Error::Usage(format!("cannot read {shown}: {err}")))?;
+        let entry = entry.map_err(read_error)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with('.') {
             visible.push(name);
@@ -252,22 +252,22 @@ fn write_files(
     dir: &Path,
     files: &[(PathBuf, Vec<u8>)],
     created: &mut Vec<PathBuf>,
-) -> Result<(), String> {
+) -> Result<(), Diagnostic> {
     for (rel_path, bytes) in files {
         let path = dir.join(rel_path);
         if let Some(parent) = path.parent() {
             make_dir(parent, created)
-                .map_err(|err| format!("cannot create the folder {}: {err}", parent.display()))?;
+                .map_err(|err| Diagnostic::io(parent, "create the folder", &err))?;
         }
         // `create_new` fails rather than replace a file that appeared meanwhile.
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|err| format!("cannot create {}: {err}", path.display()))?;
+            .map_err(|err| Diagnostic::io(&path, "create the file", &err))?;
         created.push(path.clone());
         file.write_all(bytes)
-            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            .map_err(|err| Diagnostic::io(&path, "write the file", &err))?;
     }
     Ok(())
 }

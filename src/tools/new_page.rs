@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostic::Error;
+use crate::diagnostic::{Diagnostic, Error};
 use crate::load::config::Taxonomy;
 use crate::load::discover::is_ignored;
 use crate::names::CONTENT_DIR;
@@ -36,11 +36,12 @@ pub fn new_page(request: &NewPage) -> Result<Vec<PathBuf>, Error> {
     let rel_path = parse_new_path(&request.path).map_err(Error::Usage)?;
     let content_dir = request.root.join(CONTENT_DIR);
     let missing = check_new_path(&request.root, &rel_path).map_err(Error::Usage)?;
-    fs::create_dir_all(&content_dir).map_err(|err| cannot("create", &content_dir, &err))?;
+    fs::create_dir_all(&content_dir)
+        .map_err(|err| cannot("create the folder", &content_dir, &err))?;
     let mut created = Vec::new();
     for folder in missing {
         let dir = content_dir.join(&folder);
-        fs::create_dir(&dir).map_err(|err| cannot("create", &dir, &err))?;
+        fs::create_dir(&dir).map_err(|err| cannot("create the folder", &dir, &err))?;
         if is_section_folder(&folder, &rel_path) {
             let index = folder.join(SECTION_INDEX);
             let text = render_page(&title_from_name(&folder_name(&folder)), None, &[]);
@@ -356,13 +357,14 @@ fn create_file(path: &Path, text: &str) -> Result<(), Error> {
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|err| cannot("create", path, &err))?;
+        .map_err(|err| cannot("create the file", path, &err))?;
     file.write_all(text.as_bytes())
-        .map_err(|err| cannot("write", path, &err))
+        .map_err(|err| cannot("write the file", path, &err))
 }
 
+/// An I/O failure, reported as the build reports one.
 fn cannot(action: &str, path: &Path, err: &std::io::Error) -> Error {
-    Error::Usage(format!("cannot {action} {}: {err}", path.display()))
+    Diagnostic::io(path, action, err).into()
 }
 
 #[cfg(test)]

@@ -178,12 +178,11 @@ fn write_schemas(
     for (path, _) in &files {
         refuse_foreign_file(path)?;
     }
-    std::fs::create_dir_all(out_dir).map_err(|err| {
-        Error::Usage(format!("cannot create folder {}: {err}", out_dir.display()))
-    })?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|err| Diagnostic::io(out_dir, "create the folder", &err))?;
     for (path, schema) in &files {
         std::fs::write(path, render_schema(schema))
-            .map_err(|err| Error::Usage(format!("cannot write {}: {err}", path.display())))?;
+            .map_err(|err| Diagnostic::io(path, "write the file", &err))?;
     }
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
