@@ -151,7 +151,10 @@
     };
     /* Observers report crossings with the geometry they measured anyway, so
        scrolling never makes the page lay itself out again to ask. A heading
-       counts as read once it passes under the sticky header. */
+       counts as read once it passes under the sticky header. The observed
+       area runs from that line far below the screen, so a jump (Page Down, a
+       link) that carries a heading from below the screen to above the line
+       still crosses an edge and is reported. */
     var line = (header ? header.offsetHeight : 0) + 32;
     var headingSpy = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
@@ -159,7 +162,7 @@
         if (i >= 0) above[i] = entry.boundingClientRect.top < entry.rootBounds.top;
       });
       mark();
-    }, { rootMargin: "-" + line + "px 0px 0px 0px" });
+    }, { rootMargin: "-" + line + "px 0px 100000px 0px", threshold: [0, 1] });
     targets.forEach(function (t) { if (t) headingSpy.observe(t); });
     /* The last sections may be too short to reach the line: at the end of the page, the last one is current. */
     var footer = doc.querySelector(".site-footer");
