@@ -596,10 +596,14 @@ function checkThemeToggle() {
   });
 }
 
-/** The first paragraph of reading text in <main> (not a date, label or breadcrumb). */
-function firstParagraphTop() {
+/**
+ * The top of the first paragraph of reading text under `within` (not a date,
+ * label or breadcrumb): an article's text for pages and sections, the lead
+ * for listings, which have no article.
+ */
+function firstParagraphTop(within) {
   const skip = '.meta, .updated, .kicker, .not-found-code, .toc-title, .card-meta, .card-text, .breadcrumbs *, .hero-kicker, .hero-actions';
-  const p = [...document.querySelectorAll('main p')].find(
+  const p = [...document.querySelectorAll(`${within} p`)].find(
     (el) => !el.matches(skip) && el.checkVisibility() && el.textContent.trim().length >= 20,
   );
   return p ? p.getBoundingClientRect().top + window.scrollY : null;
@@ -630,7 +634,7 @@ function checkReaders() {
       const page = await openPage(onCleanup, 'plain', viewport);
       for (const p of PAGES) {
         await goto(page, p.path, problems, p.name === '404' ? 200 : 200, true);
-        const top = await page.evaluate(firstParagraphTop);
+        const top = await page.evaluate(firstParagraphTop, ['page', 'section'].includes(p.name) ? 'main .doc .prose' : 'main');
         if (top === null) problems.push(`${p.name}: no paragraph of text found in <main>`);
         else if (top >= limit) problems.push(`${p.name}: the first paragraph starts at ${Math.round(top)}px`);
         const shifts = await layoutShifts(page);
