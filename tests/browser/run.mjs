@@ -633,7 +633,7 @@ function checkReaders() {
     check(`text first at ${viewport.width}x${viewport.height}: every page type's first paragraph starts above ${limit}px; CLS 0.000`, async (problems, onCleanup) => {
       const page = await openPage(onCleanup, 'plain', viewport);
       for (const p of PAGES) {
-        await goto(page, p.path, problems, p.name === '404' ? 200 : 200, true);
+        await goto(page, p.path, problems, 200, true);
         const top = await page.evaluate(firstParagraphTop, ['page', 'section'].includes(p.name) ? 'main .doc .prose' : 'main');
         if (top === null) problems.push(`${p.name}: no paragraph of text found in <main>`);
         else if (top >= limit) problems.push(`${p.name}: the first paragraph starts at ${Math.round(top)}px`);
@@ -809,7 +809,7 @@ function checkReaders() {
     watch(page, problems, onCleanup);
     let scrolling = 0;
     for (const rel of ['types/', 'guides/choosing-a-type/']) {
-      await goto(page, rel, problems);
+      await goto(page, rel, problems, 200, true);
       const n = await page.locator('.prose table').count();
       for (let i = 0; i < n; i++) {
         const table = page.locator('.prose table').nth(i);
@@ -869,7 +869,7 @@ function checkReaders() {
     // The breadcrumb of palm circling wraps at 375px; the footer's colophon at 320px.
     const wraps = async (rel, width, items) => {
       await page.setViewportSize({ width, height: 800 });
-      await goto(page, rel, problems);
+      await goto(page, rel, problems, 200, true);
       return page.evaluate((sel) => {
         const els = [...document.querySelectorAll(sel)];
         const lineStart = Math.min(...els.map((e) => e.getBoundingClientRect().left));
@@ -889,7 +889,7 @@ function checkReaders() {
     }
 
     await page.setViewportSize(MOBILE);
-    await goto(page, '404.html', problems, 200);
+    await goto(page, '404.html', problems, 200, true);
     const head = await page.evaluate(() => ({
       brand: document.querySelector('.brand').getBoundingClientRect().left,
       actions: document.querySelector('.header-actions').getBoundingClientRect().right,
@@ -900,7 +900,7 @@ function checkReaders() {
     for (const theme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: theme });
       await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
-      await goto(page, 'guides/first-session/', problems);
+      await goto(page, 'guides/first-session/', problems, 200, true);
       await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
       const ratio = await page.evaluate(() => {
         const li = document.querySelector('.prose ul > li');
