@@ -131,6 +131,7 @@ pub fn render_markdown(
         let title = plain_text(&inner);
         steps.heading(&title);
         let id = headings.assign(id.as_deref(), &title);
+        let anchor = config.heading_anchors.then(|| anchor_html(&id, &title));
         flat_toc.push((level as u8, id.clone(), title));
         events.push(Event::Start(Tag::Heading {
             level,
@@ -139,8 +140,8 @@ pub fn render_markdown(
             attrs,
         }));
         events.extend(inner);
-        if config.heading_anchors {
-            events.push(Event::InlineHtml(CowStr::from(anchor_html(&id))));
+        if let Some(anchor) = anchor {
+            events.push(Event::InlineHtml(CowStr::from(anchor)));
         }
         events.push(Event::End(TagEnd::Heading(level)));
         text.end_block();
@@ -383,10 +384,13 @@ fn take_heading_events<'a>(parser: &mut impl Iterator<Item = Event<'a>>) -> Vec<
     inner
 }
 
-fn anchor_html(id: &str) -> String {
+/// The ¶ link after a heading, named after it: a list of links (screen
+/// readers offer one) would otherwise hold many alike "Link to this section".
+fn anchor_html(id: &str, title: &str) -> String {
     format!(
-        " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to this section\">¶</a>",
-        escape_html(id)
+        " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to section: {}\">¶</a>",
+        escape_html(id),
+        escape_html(title)
     )
 }
 
@@ -756,5 +760,16 @@ mod tests {
         };
         let r = render_markdown("## Hi\n", &config, &mut |_: &LinkRef<'_>| None);
         assert!(r.html.contains("href=\"#hi\""), "{}", r.html);
+        let r = render_markdown(
+            "## Oils & *warm* `hands` {#oil}\n",
+            &config,
+            &mut |_: &LinkRef<'_>| None,
+        );
+        assert!(
+            r.html
+                .contains("href=\"#oil\" aria-label=\"Link to section: Oils &amp; warm hands\""),
+            "{}",
+            r.html
+        );
     }
 }

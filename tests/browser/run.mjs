@@ -525,62 +525,418 @@ function checkSearch() {
 }
 
 function checkThemeToggle() {
-  check('dark toggle: click, remembered across reload, back to light', async (problems, onCleanup) => {
+  check('theme toggle: automatic, dark, light, automatic; remembered across reloads; follows an OS change only when automatic', async (problems, onCleanup) => {
     const context = await ownContext(onCleanup, { colorScheme: 'light' });
     const page = await context.newPage();
     watch(page, problems, onCleanup);
     await goto(page, 'techniques/palm-circling/', problems);
-    const html = page.locator('html');
-    const state = async () => ({
-      theme: await html.getAttribute('data-theme'),
-      pressed: await attr(page, '#theme-toggle', 'aria-pressed'),
-      stored: await page.evaluate(() => localStorage.getItem('knead-theme')),
-    });
-    let s = await state();
-    if (s.theme !== 'light') problems.push(`initial data-theme is ${s.theme} with prefers-color-scheme: light and nothing stored`);
+    const state = async () =>
+      page.evaluate(() => {
+        const b = document.getElementById('theme-toggle');
+        return {
+          theme: document.documentElement.getAttribute('data-theme'),
+          choice: document.documentElement.getAttribute('data-theme-choice'),
+          label: b && b.getAttribute('aria-label'),
+          title: b && b.getAttribute('title'),
+          stored: localStorage.getItem('knead-theme'),
+        };
+      });
+    const expect = async (when, want) => {
+      const s = await state();
+      for (const [key, value] of Object.entries(want)) {
+        if (s[key] !== value) problems.push(`${when}: ${key} is ${JSON.stringify(s[key])}, expected ${JSON.stringify(value)}`);
+      }
+      if (s.title !== s.label) problems.push(`${when}: title ${JSON.stringify(s.title)} differs from aria-label ${JSON.stringify(s.label)}`);
+    };
     const toggle = page.locator('#theme-toggle');
     if (!(await toggle.isVisible())) {
       problems.push('#theme-toggle is not visible with JS on');
       return;
     }
-    if (s.pressed !== 'false') problems.push(`initial aria-pressed is ${s.pressed}, expected false`);
-
+    // The label says what a press will do.
+    await expect('at first (OS light, nothing stored)', { theme: 'light', choice: 'auto', stored: null, label: 'Use the dark theme' });
     await toggle.click();
-    s = await state();
-    if (s.theme !== 'dark') problems.push(`after click data-theme is ${s.theme}, expected dark`);
-    if (s.pressed !== 'true') problems.push(`after click aria-pressed is ${s.pressed}, expected true`);
-    if (s.stored !== 'dark') problems.push(`after click localStorage knead-theme is ${s.stored}, expected dark`);
-
+    await expect('after one press', { theme: 'dark', choice: 'dark', stored: 'dark', label: 'Use the light theme' });
     await page.reload({ waitUntil: 'load' });
-    s = await state();
-    if (s.theme !== 'dark') problems.push(`after reload data-theme is ${s.theme}, expected dark (remembered)`);
-    if (s.pressed !== 'true') problems.push(`after reload aria-pressed is ${s.pressed}, expected true`);
-
-    // Another page of the site starts dark too.
+    await expect('dark, after a reload', { theme: 'dark', choice: 'dark', label: 'Use the light theme' });
     await goto(page, '', problems);
-    s = await state();
-    if (s.theme !== 'dark') problems.push(`on another page data-theme is ${s.theme}, expected dark`);
-
-    await page.locator('#theme-toggle').click();
-    s = await state();
-    if (s.theme !== 'light') problems.push(`after second click data-theme is ${s.theme}, expected light`);
-    if (s.pressed !== 'false') problems.push(`after second click aria-pressed is ${s.pressed}, expected false`);
-    if (s.stored !== 'light') problems.push(`after second click localStorage knead-theme is ${s.stored}, expected light`);
+    await expect('dark, on another page', { theme: 'dark', choice: 'dark' });
+    await toggle.click();
+    await expect('after two presses', { theme: 'light', choice: 'light', stored: 'light', label: 'Follow the system theme' });
     await page.reload({ waitUntil: 'load' });
-    s = await state();
-    if (s.theme !== 'light') problems.push(`after second reload data-theme is ${s.theme}, expected light`);
+    await expect('light, after a reload', { theme: 'light', choice: 'light' });
+    // A chosen theme stays when the OS changes.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await until(page, () => true);
+    // Each press changes the look: light chosen under a dark OS goes to dark, then back to automatic.
+    await expect('light chosen, OS turns dark', { theme: 'light', choice: 'light', label: 'Use the dark theme' });
+    await toggle.click();
+    await expect('light chosen, OS dark, one press', { theme: 'dark', choice: 'dark', stored: 'dark', label: 'Follow the system theme' });
+    await toggle.click();
+    await expect('then another press', { theme: 'dark', choice: 'auto', stored: null, label: 'Use the light theme' });
+    // Automatic follows the OS, live and after a reload.
+    await page.emulateMedia({ colorScheme: 'light' });
+    if (!(await until(page, () => document.documentElement.getAttribute('data-theme') === 'light'))) {
+      problems.push('automatic: the OS turned light but data-theme did not follow');
+    }
+    await expect('automatic, OS turns light', { theme: 'light', choice: 'auto', label: 'Use the dark theme' });
+    await page.reload({ waitUntil: 'load' });
+    await expect('automatic, after a reload', { theme: 'light', choice: 'auto', stored: null });
   });
 
   check('dark by default with prefers-color-scheme: dark', async (problems, onCleanup) => {
     const context = await ownContext(onCleanup, { colorScheme: 'dark' });
     const page = await context.newPage();
     watch(page, problems, onCleanup);
-    // Record data-theme as early as the first script after <head> can see it.
     await goto(page, 'types/', problems);
     const theme = await page.locator('html').getAttribute('data-theme');
     if (theme !== 'dark') problems.push(`data-theme is ${theme}, expected dark`);
-    const pressed = await attr(page, '#theme-toggle', 'aria-pressed');
-    if (pressed !== 'true') problems.push(`#theme-toggle aria-pressed is ${pressed}, expected true`);
+    const label = await attr(page, '#theme-toggle', 'aria-label');
+    if (label !== 'Use the light theme') problems.push(`#theme-toggle aria-label is ${JSON.stringify(label)}, expected "Use the light theme"`);
+  });
+}
+
+/**
+ * The top of the first paragraph of reading text under `within` (not a date,
+ * label or breadcrumb): an article's text for pages and sections, the lead
+ * for listings, which have no article.
+ */
+function firstParagraphTop(within) {
+  const skip = '.meta, .updated, .kicker, .not-found-code, .toc-title, .card-meta, .card-text, .breadcrumbs *, .hero-kicker, .hero-actions';
+  const p = [...document.querySelectorAll(`${within} p`)].find(
+    (el) => !el.matches(skip) && el.checkVisibility() && el.textContent.trim().length >= 20,
+  );
+  return p ? p.getBoundingClientRect().top + window.scrollY : null;
+}
+
+/** Sum and sources of layout shifts since the page started (buffered PerformanceObserver entries). */
+async function layoutShifts(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const shifts = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            shifts.push({
+              value: e.value,
+              sources: (e.sources || []).map((s) => (s.node && s.node.nodeType === 1 ? s.node.outerHTML.slice(0, 60) : '?')),
+            });
+          }
+        }).observe({ type: 'layout-shift', buffered: true });
+        setTimeout(() => resolve(shifts), 300);
+      }),
+  );
+}
+
+function checkReaders() {
+  for (const [viewport, limit] of [[{ width: 375, height: 800 }, 800], [DESKTOP, 900]]) {
+    check(`text first at ${viewport.width}x${viewport.height}: every page type's first paragraph starts above ${limit}px; CLS 0.000`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, 'plain', viewport);
+      for (const p of PAGES) {
+        await goto(page, p.path, problems, 200, true);
+        const top = await page.evaluate(firstParagraphTop, ['page', 'section'].includes(p.name) ? 'main .doc .prose' : 'main');
+        if (top === null) problems.push(`${p.name}: no paragraph of text found in <main>`);
+        else if (top >= limit) problems.push(`${p.name}: the first paragraph starts at ${Math.round(top)}px`);
+        const shifts = await layoutShifts(page);
+        // Lighthouse shows CLS to three decimals; sub-pixel settling of text below that is not a shift a reader sees.
+        if (shifts.reduce((a, s) => a + s.value, 0) >= 0.0005) {
+          problems.push(`${p.name}: ${shifts.length} layout shift(s), total ${shifts.reduce((a, s) => a + s.value, 0).toFixed(4)} (${[...new Set(shifts.flatMap((s) => s.sources))].join(', ')})`);
+        }
+      }
+    });
+  }
+
+  check('TOC at 375px: folded into "On this page", opens to the section links', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    const fold = page.locator('details.toc-fold');
+    if ((await fold.count()) !== 1 || !(await fold.isVisible())) {
+      problems.push('no visible details.toc-fold');
+      return;
+    }
+    if ((await fold.getAttribute('open')) !== null) problems.push('the TOC starts open');
+    if (await page.locator('.toc-side').isVisible()) problems.push('the side TOC is shown at 375px');
+    const summary = ((await fold.locator('summary').textContent()) || '').trim();
+    if (summary !== 'On this page') problems.push(`summary says ${JSON.stringify(summary)}`);
+    if (await fold.locator('a[href="#steps"]').isVisible()) problems.push('the TOC links show while folded');
+    await fold.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    if (!(await fold.locator('a[href="#steps"]').isVisible())) problems.push('Enter on the summary did not show the links');
+    const chips = page.locator('.taxonomies');
+    if ((await chips.count()) && !(await chips.evaluate((el) => !!(el.compareDocumentPosition(document.querySelector('.prose')) & Node.DOCUMENT_POSITION_PRECEDING)))) {
+      problems.push('the taxonomy chips come before the article text');
+    }
+  });
+
+  check('mobile menu at 375px: Tab and Shift+Tab stay inside the open menu, the page behind is inert', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    await page.locator('#nav-toggle').click();
+    const inMenu = () => {
+      const a = document.activeElement;
+      return !!a && (a.id === 'nav-toggle' || !!a.closest('#site-nav'));
+    };
+    const links = await page.locator('#site-nav a[href]').count();
+    const seen = new Set();
+    for (const key of ['Tab', 'Shift+Tab']) {
+      for (let i = 0; i < links + 3; i++) {
+        await page.keyboard.press(key);
+        const where = await page.evaluate(() => {
+          const a = document.activeElement;
+          return a ? a.id || a.getAttribute('href') || a.tagName : 'none';
+        });
+        seen.add(where);
+        if (!(await page.evaluate(inMenu))) {
+          problems.push(`${key} #${i + 1}: focus left the open menu, to ${where}`);
+          break;
+        }
+      }
+    }
+    if (seen.size < links + 1) problems.push(`the Tab cycle reached ${seen.size} places, expected the toggle and ${links} links`);
+    if (!(await page.evaluate(() => document.getElementById('main').inert))) problems.push('<main> is not inert while the menu is open');
+    await page.keyboard.press('Escape');
+    if ((await activeId(page)) !== 'nav-toggle') problems.push('Escape did not return focus to #nav-toggle');
+    if (await page.evaluate(() => document.getElementById('main').inert)) problems.push('<main> stays inert after the menu closed');
+  });
+
+  check('heading anchors: named after their heading; a click copies the link and says so politely', async (problems, onCleanup) => {
+    const context = await ownContext(onCleanup);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const page = await context.newPage();
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    const anchors = await page.$$eval('.prose .heading-anchor', (as) =>
+      as.map((a) => ({ label: a.getAttribute('aria-label'), heading: a.parentElement.textContent.replace('\u00b6', '').trim() })),
+    );
+    if (anchors.length === 0) problems.push('no .heading-anchor in the page');
+    for (const a of anchors) {
+      if (a.label !== `Link to section: ${a.heading}`) problems.push(`anchor of "${a.heading}" is named ${JSON.stringify(a.label)}`);
+    }
+    const status = page.locator('[role="status"][aria-live="polite"]');
+    if ((await status.count()) !== 1) {
+      problems.push(`expected one polite live region (role=status), found ${await status.count()}`);
+      return;
+    }
+    await page.locator('#steps .heading-anchor').click();
+    const said = await until(page, () => /Steps.*copied/.test(document.querySelector('[role="status"]').textContent));
+    if (!said) problems.push(`the live region says ${JSON.stringify(await status.textContent())}, expected a "Steps" … copied message`);
+    const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(unreadable: ${e.message})`);
+    const want = `${origin}${BASE}techniques/palm-circling/#steps`;
+    if (copied !== want) problems.push(`the clipboard holds ${JSON.stringify(copied)}, expected ${want}`);
+    if (!(await status.isVisible())) problems.push('the message is not shown on screen');
+  });
+
+  check('focus rings at 1280px: none clipped by the scrolling sidebar or TOC', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', { width: 1280, height: 600 });
+    await goto(page, 'techniques/palm-circling/', problems);
+    let checked = 0;
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const r = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || !el.closest('.site-nav, .toc-side')) return null;
+        const cs = getComputedStyle(el);
+        if (cs.outlineStyle === 'none') return { what: el.textContent.trim(), clipped: 'no focus ring' };
+        const out = Math.max(0, parseFloat(cs.outlineWidth) + parseFloat(cs.outlineOffset));
+        const box = el.getBoundingClientRect();
+        let clip = el.parentElement;
+        while (clip && getComputedStyle(clip).overflowX === 'visible' && getComputedStyle(clip).overflowY === 'visible') clip = clip.parentElement;
+        if (!clip) return { what: el.textContent.trim(), clipped: '' };
+        const c = clip.getBoundingClientRect();
+        const left = c.left + clip.clientLeft;
+        const right = left + clip.clientWidth;
+        const sides = [];
+        if (box.left - out < left - 0.5) sides.push('left');
+        if (box.right + out > right + 0.5) sides.push('right');
+        return { what: el.textContent.trim(), clipped: sides.join(' and ') };
+      });
+      if (!r) continue;
+      checked++;
+      if (r.clipped) problems.push(`focus ring of "${r.what}" clipped: ${r.clipped}`);
+    }
+    if (checked < 10) problems.push(`only ${checked} links of the sidebar and TOC were reached by Tab`);
+  });
+
+  check('scroll-spy at 1280px: marks the section being read, reads no layout while scrolling', async (problems, onCleanup) => {
+    const context = await ownContext(onCleanup);
+    await context.addInitScript(() => {
+      window.__layoutReads = 0;
+      const count = (proto, name) => {
+        const d = Object.getOwnPropertyDescriptor(proto, name);
+        if (d.value) proto[name] = function (...a) { window.__layoutReads++; return d.value.apply(this, a); };
+        else Object.defineProperty(proto, name, { ...d, get() { window.__layoutReads++; return d.get.call(this); } });
+      };
+      count(Element.prototype, 'getBoundingClientRect');
+      count(HTMLElement.prototype, 'offsetHeight');
+      count(HTMLElement.prototype, 'offsetTop');
+      count(Element.prototype, 'scrollHeight');
+    });
+    const page = await context.newPage();
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    // Each heading just under the sticky header, where a reader's eye starts a section.
+    const tops = await page.evaluate(() => {
+      document.documentElement.style.scrollBehavior = 'auto';
+      const under = document.querySelector('.site-header').getBoundingClientRect().bottom + 8;
+      const at = {};
+      for (const id of ['hand-position', 'steps', 'common-mistakes']) at[id] = document.getElementById(id).getBoundingClientRect().top + window.scrollY - under;
+      at.end = document.documentElement.scrollHeight;
+      window.__layoutReads = 0;
+      return at;
+    });
+    const current = () => page.$$eval('.toc-side a.is-current', (as) => as.map((a) => a.getAttribute('href')));
+    for (const id of ['hand-position', 'steps', 'common-mistakes']) {
+      await page.evaluate((y) => window.scrollTo(0, y), tops[id]);
+      const ok = await until(page, (id) => {
+        const c = [...document.querySelectorAll('.toc-side a.is-current')];
+        return c.length === 1 && c[0].getAttribute('href') === '#' + id;
+      }, id);
+      if (!ok) problems.push(`scrolled to #${id}: current TOC links are [${(await current()).join(', ')}]`);
+    }
+    await page.evaluate((y) => window.scrollTo(0, y), tops.end);
+    const last = await page.$$eval('.toc-side a', (as) => as[as.length - 1].getAttribute('href'));
+    if (!(await until(page, (h) => document.querySelector('.toc-side a.is-current')?.getAttribute('href') === h, last))) {
+      problems.push(`at the end of the page the current TOC link is [${(await current()).join(', ')}], expected ${last}`);
+    }
+    const reads = await page.evaluate(() => window.__layoutReads);
+    if (reads !== 0) problems.push(`the page read layout ${reads} time(s) while scrolling`);
+  });
+
+  check('tables at 375px: scroll cue at the cut edge, keyboard-scrollable, named', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    let scrolling = 0;
+    for (const rel of ['types/', 'guides/choosing-a-type/']) {
+      await goto(page, rel, problems, 200, true);
+      const n = await page.locator('.prose table').count();
+      for (let i = 0; i < n; i++) {
+        const table = page.locator('.prose table').nth(i);
+        const t = await table.evaluate((el) => ({
+          wide: el.scrollWidth > el.clientWidth + 1,
+          mask: getComputedStyle(el).maskImage,
+          tabindex: el.getAttribute('tabindex'),
+          label: el.getAttribute('aria-label') || '',
+        }));
+        if (!t.wide) continue;
+        scrolling++;
+        const where = `${rel} table ${i + 1}`;
+        if (!/gradient/.test(t.mask)) problems.push(`${where}: no fade at its cut edge (mask-image ${t.mask})`);
+        if (t.tabindex !== '0') problems.push(`${where}: tabindex is ${t.tabindex}, expected 0`);
+        if (!/scrolls sideways/.test(t.label)) problems.push(`${where}: aria-label ${JSON.stringify(t.label)} does not say it scrolls`);
+        await table.focus();
+        await page.keyboard.press('ArrowRight');
+        await page.keyboard.press('ArrowRight');
+        if (!(await table.evaluate((el) => new Promise((r) => setTimeout(() => r(el.scrollLeft > 0), 500))))) {
+          problems.push(`${where}: ArrowRight on the focused table did not scroll it`);
+        }
+        const after = await table.evaluate((el) => ({ mask: getComputedStyle(el).maskImage }));
+        if (after.mask !== 'none') problems.push(`${where}: the fade stays over the focus ring`);
+        await table.evaluate((el) => el.blur());
+        await table.evaluate((el) => el.scrollTo({ left: el.scrollWidth, behavior: 'instant' }));
+        const end = await table.evaluate((el) => new Promise((r) => setTimeout(() => r(getComputedStyle(el).maskImage), 100)));
+        if (end === t.mask) problems.push(`${where}: scrolled, the fade is still only at the right edge`);
+      }
+    }
+    if (scrolling === 0) problems.push('no table scrolls sideways at 375px on types/ or guides/choosing-a-type/ (test data)');
+  });
+
+  check('less noise: "Referenced by" capped after the pager; balanced 404 header; wrapped lines start without separators; bullets >= 3:1', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    await goto(page, 'types/swedish/', problems);
+    const refs = await page.evaluate(() => {
+      const s = document.getElementById('backlinks');
+      if (!s) return null;
+      const pager = document.querySelector('.pager');
+      const visible = [...s.querySelectorAll('a')].filter((a) => a.checkVisibility()).length;
+      const more = s.querySelector('details > summary');
+      return {
+        visible,
+        all: s.querySelectorAll('a').length,
+        more: more ? more.textContent.trim() : null,
+        afterPager: !!pager && !!(pager.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING),
+      };
+    });
+    if (!refs) problems.push('types/swedish/ has no #backlinks (test data)');
+    else {
+      if (refs.visible > 6) problems.push(`"Referenced by" shows ${refs.visible} links, expected at most 6`);
+      if (refs.all > 6 && refs.more !== `Show all ${refs.all} pages`) problems.push(`"Referenced by" has ${refs.all} links and its disclosure says ${JSON.stringify(refs.more)}`);
+      if (!refs.afterPager) problems.push('"Referenced by" is not after the pager');
+    }
+
+    // The breadcrumb of palm circling wraps at 375px; the footer's colophon at 320px.
+    const wraps = async (rel, width, items) => {
+      await page.setViewportSize({ width, height: 800 });
+      await goto(page, rel, problems, 200, true);
+      return page.evaluate((sel) => {
+        const els = [...document.querySelectorAll(sel)];
+        const lineStart = Math.min(...els.map((e) => e.getBoundingClientRect().left));
+        const bad = [];
+        let lines = new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size;
+        for (const e of els) {
+          const before = getComputedStyle(e, '::before').content;
+          if (Math.abs(e.getBoundingClientRect().left - lineStart) < 1 && before !== 'none' && before !== 'normal') bad.push(e.textContent.trim());
+        }
+        return { lines, bad };
+      }, items);
+    };
+    for (const [rel, width, items] of [['techniques/palm-circling/', 375, '.breadcrumbs li'], ['techniques/palm-circling/', 320, '.colophon > span']]) {
+      const w = await wraps(rel, width, items);
+      if (w.lines < 2) problems.push(`${items} at ${width}px does not wrap (test data)`);
+      for (const b of w.bad) problems.push(`${items} at ${width}px: the line starting with "${b}" starts with a separator`);
+    }
+
+    await page.setViewportSize(MOBILE);
+    await goto(page, '404.html', problems, 200, true);
+    const head = await page.evaluate(() => ({
+      brand: document.querySelector('.brand').getBoundingClientRect().left,
+      actions: document.querySelector('.header-actions').getBoundingClientRect().right,
+      width: document.documentElement.clientWidth,
+    }));
+    if (head.brand > 24 || head.actions < head.width - 24) problems.push(`404 header at 375px: brand at ${head.brand}px, buttons end at ${head.actions}px of ${head.width}px`);
+
+    for (const theme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+      await goto(page, 'guides/first-session/', problems, 200, true);
+      await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+      const ratio = await page.evaluate(() => {
+        const li = document.querySelector('.prose ul > li');
+        if (!li) return null;
+        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const fg = lum(rgb(getComputedStyle(li, '::marker').color));
+        const bg = lum(rgb(getComputedStyle(document.body).backgroundColor));
+        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      });
+      if (ratio === null) problems.push('guides/first-session/ has no bullet list (test data)');
+      else if (ratio < 3) problems.push(`${theme}: list bullets contrast ${ratio.toFixed(2)}:1, expected >= 3:1`);
+    }
+  });
+
+  check('last updated under the title; back to top on a long page', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain', MOBILE);
+    watch(page, problems, onCleanup);
+    await goto(page, 'techniques/palm-circling/', problems);
+    const updated = await page.evaluate(() => {
+      const h1 = document.querySelector('main h1');
+      const next = h1 && h1.nextElementSibling;
+      return next && { text: next.textContent.trim(), datetime: next.querySelector('time')?.getAttribute('datetime') };
+    });
+    if (!updated || updated.text !== 'Last updated March 2, 2026' || updated.datetime !== '2026-03-02') {
+      problems.push(`after the <h1>: ${JSON.stringify(updated)}, expected "Last updated March 2, 2026" with datetime 2026-03-02`);
+    }
+    const top = page.locator('main a[href="#top"]');
+    if ((await top.count()) !== 1) {
+      problems.push('no back-to-top link');
+      return;
+    }
+    await page.evaluate(() => { document.documentElement.style.scrollBehavior = 'auto'; });
+    await top.scrollIntoViewIfNeeded();
+    await top.click();
+    if (!(await until(page, () => window.scrollY === 0))) problems.push(`back to top left the page at scrollY ${await page.evaluate(() => window.scrollY)}`);
   });
 }
 
@@ -683,6 +1039,60 @@ function checkLayout() {
     }
     await page.emulateMedia({ media: 'screen' });
   });
+  check('print card: a technique page is one A4 and one US Letter page, with site name, URL, print date and link targets', async (problems, onCleanup) => {
+    const context = await ownContext(onCleanup);
+    const page = await context.newPage();
+    watch(page, problems, onCleanup);
+    // A fixed clock: the printed date must not depend on the day the test runs.
+    await page.clock.setFixedTime(new Date('2030-05-06T12:00:00'));
+    await goto(page, 'techniques/palm-circling/', problems);
+    await page.emulateMedia({ media: 'print' });
+    const permalink = await attr(page, 'link[rel="canonical"]', 'href');
+    const head = ((await page.locator('.print-head').innerText().catch(() => '')) || '').replace(/\s+/g, ' ');
+    for (const want of ['Kneading Knowledge Base', permalink, 'Printed May 6, 2030']) {
+      if (!want || !head.includes(want)) problems.push(`the printed header ${JSON.stringify(head)} lacks ${JSON.stringify(want)}`);
+    }
+    for (const hidden of ['.reading-time', '.breadcrumbs', '.toc-fold', '.toc-side', '.pager', '.doc-links', '.taxonomies', '#site-nav']) {
+      if (await page.locator(hidden).first().isVisible()) problems.push(`${hidden} is printed`);
+    }
+    const links = await page.evaluate(() =>
+      [...document.querySelectorAll('.prose a[href], .disclaimer a[href]')]
+        .filter((a) => a.checkVisibility())
+        .map((a) => ({ href: a.getAttribute('href'), abs: a.href, after: getComputedStyle(a, '::after').content })),
+    );
+    const outward = links.filter((l) => !l.href.startsWith('#'));
+    if (outward.length === 0) problems.push('no printed link leaves the page (test data)');
+    for (const l of outward) {
+      if (l.after !== `" (${l.abs})"`) problems.push(`link to ${l.href} prints ${l.after} after its text, expected " (${l.abs})"`);
+    }
+    for (const l of links.filter((l) => l.href.startsWith('#'))) {
+      if (l.after !== 'none' && l.after !== 'normal') problems.push(`in-page link ${l.href} prints ${l.after}`);
+    }
+    for (const format of ['A4', 'Letter']) {
+      const pdf = await page.pdf({ format, preferCSSPageSize: true });
+      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+      if (pages !== 1) problems.push(`printed on ${format}: ${pages} pages, expected 1`);
+    }
+  });
+
+  check('print: a longer guide runs over pages without cutting a box open', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+    await goto(page, 'guides/choosing-a-type/', problems);
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+    if (pages < 2) problems.push(`printed on ${pages} page(s); the test needs a page longer than one sheet`);
+    const boxes = await page.evaluate(() =>
+      [...document.querySelectorAll('.prose :is(blockquote, table, pre, li, img)')].map((el) => ({
+        what: el.tagName.toLowerCase() + ': ' + el.textContent.trim().slice(0, 30),
+        inside: getComputedStyle(el).breakInside,
+      })),
+    );
+    if (!boxes.some((b) => b.what.startsWith('table'))) problems.push('the guide has no table (test data)');
+    for (const b of boxes) if (b.inside !== 'avoid') problems.push(`${b.what}: break-inside is ${b.inside}`);
+    await page.emulateMedia({ media: 'screen' });
+  });
 }
 
 function screenshotPath(name, width, theme) {
@@ -724,6 +1134,24 @@ function checkAxeAndScreenshots() {
         .catch(() => false);
       if (!any) problems.push(`no highlighted results for "${SEARCH_WORD}"; axe ran on the page as it is`);
       await page.screenshot({ path: screenshotPath('search-results', DESKTOP.width, theme) });
+      problems.push(...describeViolations(await runAxe(page)));
+    });
+  }
+
+  for (const theme of ['light', 'dark']) {
+    check(`axe open mobile menu ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme, MOBILE);
+      await goto(page, 'techniques/palm-circling/', problems);
+      await page.locator('#nav-toggle').click();
+      if (!(await page.locator('#site-nav').isVisible())) problems.push('the menu did not open; axe ran on the page as it is');
+      await page.screenshot({ path: screenshotPath('menu', MOBILE.width, theme) });
+      problems.push(...describeViolations(await runAxe(page)));
+    });
+    check(`axe print-emulated page ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme);
+      await goto(page, 'techniques/palm-circling/', problems);
+      await page.emulateMedia({ media: 'print' });
+      await page.screenshot({ path: screenshotPath('print', DESKTOP.width, theme), fullPage: true });
       problems.push(...describeViolations(await runAxe(page)));
     });
   }
@@ -817,6 +1245,7 @@ async function main() {
     checkSearch();
     checkThemeToggle();
     checkNavigation();
+    checkReaders();
     checkLayout();
     checkAxeAndScreenshots();
     checkNoJs();

@@ -51,7 +51,8 @@ fn bundled_site_uses_the_dough_theme() {
 #[test]
 fn theme_css_and_js_fit_their_budgets() {
     let (css, js) = (static_bytes("css"), static_bytes("js"));
-    assert!(css > 0 && css < 30_000, "CSS is {css} bytes");
+    // Raised from 30 KB for issue 20 (folded TOC, table cues, print cards, three theme states).
+    assert!(css > 0 && css < 34_000, "CSS is {css} bytes");
     assert!(js > 0 && js < 20_000, "JS is {js} bytes");
 }
 
@@ -215,7 +216,8 @@ fn page_shows_breadcrumbs_toc_chips_backlinks_and_pager() {
         "class=\"skip-link\" href=\"#main\"",
         "<main id=\"main\"",
         "class=\"breadcrumbs\"",
-        "class=\"toc\"",
+        "class=\"toc toc-fold\"",
+        "class=\"toc toc-side\"",
         "class=\"chip\" href=\"/massage/tags/beginner/\"",
         "id=\"related\"",
         "id=\"backlinks\"",

@@ -11,34 +11,50 @@
     try { return localStorage.getItem(THEME_KEY); } catch (e) { return null; }
   }
 
-  /* ---------- Theme toggle ---------- */
+  /* ---------- Theme: automatic (follows the OS, the default), light or dark ---------- */
   var themeButton = doc.getElementById("theme-toggle");
-  function theme() { return root.getAttribute("data-theme") === "dark" ? "dark" : "light"; }
-  function applyTheme(value, remember) {
-    root.setAttribute("data-theme", value);
-    if (themeButton) themeButton.setAttribute("aria-pressed", value === "dark" ? "true" : "false");
-    if (remember) {
-      try { localStorage.setItem(THEME_KEY, value); } catch (e) { /* private mode: not remembered */ }
+  var darkQuery = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
+  var ACTIONS = { auto: "Follow the system theme", light: "Use the light theme", dark: "Use the dark theme" };
+  function osTheme() { return darkQuery && darkQuery.matches ? "dark" : "light"; }
+  function choice() {
+    var c = stored();
+    return c === "light" || c === "dark" ? c : "auto";
+  }
+  /* A press first switches to the look the page does not have, so it always
+     shows a change; the third press goes back to following the OS. */
+  function nextChoice(current) {
+    var os = osTheme();
+    if (current === "auto") return os === "dark" ? "light" : "dark";
+    return current === os ? "auto" : os;
+  }
+  function applyTheme() {
+    var c = choice();
+    root.setAttribute("data-theme", c === "auto" ? osTheme() : c);
+    root.setAttribute("data-theme-choice", c);
+    if (themeButton) {
+      var label = ACTIONS[nextChoice(c)];
+      themeButton.setAttribute("aria-label", label);
+      themeButton.setAttribute("title", label);
     }
   }
   if (themeButton) {
-    applyTheme(theme(), false);
+    applyTheme();
     themeButton.hidden = false;
     themeButton.addEventListener("click", function () {
-      applyTheme(theme() === "dark" ? "light" : "dark", true);
+      var next = nextChoice(choice());
+      try {
+        if (next === "auto") localStorage.removeItem(THEME_KEY); else localStorage.setItem(THEME_KEY, next);
+      } catch (e) { /* private mode: not remembered */ }
+      applyTheme();
     });
-    var darkQuery = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
-    if (darkQuery && darkQuery.addEventListener) {
-      darkQuery.addEventListener("change", function (event) {
-        var choice = stored();
-        if (choice !== "light" && choice !== "dark") applyTheme(event.matches ? "dark" : "light", false);
-      });
-    }
+    if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", applyTheme);
   }
 
   /* ---------- Section menu (narrow screens) ---------- */
   var navButton = doc.getElementById("nav-toggle");
   var nav = doc.getElementById("site-nav");
+  /* While the menu covers the page, the page behind it is out of reach. */
+  var behindMenu = [doc.getElementById("main"), doc.querySelector(".site-footer")].filter(Boolean);
   function navOpen() { return !!navButton && navButton.getAttribute("aria-expanded") === "true"; }
   function setNav(open, returnFocus) {
     if (!navButton || !nav) return;
@@ -50,6 +66,7 @@
     } else {
       nav.removeAttribute("data-open");
     }
+    behindMenu.forEach(function (el) { el.inert = open; });
     root.classList.toggle("nav-open", open);
     if (!open && returnFocus) navButton.focus();
   }
@@ -62,6 +79,15 @@
     if (wide && wide.addEventListener) {
       wide.addEventListener("change", function (event) { if (event.matches) setNav(false, false); });
     }
+    /* Tab cycles through the button and the menu's links only. */
+    doc.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab" || !navOpen()) return;
+      var ring = [navButton].concat([].slice.call(nav.querySelectorAll("a[href]")));
+      var at = ring.indexOf(doc.activeElement);
+      var to = at < 0 ? 0 : (at + (event.shiftKey ? ring.length - 1 : 1)) % ring.length;
+      event.preventDefault();
+      ring[to].focus();
+    });
   }
   doc.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && navOpen() && !event.defaultPrevented) {
@@ -69,38 +95,127 @@
     }
   });
 
-  /* ---------- Table of contents: highlight the section being read ---------- */
-  var toc = doc.querySelector(".toc");
-  if (toc) {
-    var tocLinks = [].slice.call(toc.querySelectorAll('a[href^="#"]'));
-    var targets = tocLinks.map(function (a) {
-      var id = a.getAttribute("href").slice(1);
-      try { id = decodeURIComponent(id); } catch (e) { /* keep as written */ }
-      return doc.getElementById(id);
-    });
-    var pending = false;
-    var spy = function () {
-      pending = false;
-      var line = (header ? header.offsetHeight : 0) + 32;
-      var current = -1;
-      for (var i = 0; i < targets.length; i++) {
-        if (targets[i] && targets[i].getBoundingClientRect().top - line <= 0) current = i;
-      }
-      if (window.innerHeight + window.scrollY >= doc.documentElement.scrollHeight - 2 && current >= 0) {
-        current = targets.length - 1;
-      }
-      for (var j = 0; j < tocLinks.length; j++) tocLinks[j].classList.toggle("is-current", j === current);
-    };
-    window.addEventListener("scroll", function () {
-      if (!pending) { pending = true; window.requestAnimationFrame(spy); }
-    }, { passive: true });
-    spy();
+  /* ---------- Messages for screen readers, shown briefly on screen too ---------- */
+  var toast = null;
+  var toastTimer = 0;
+  function announce(text) {
+    if (!toast) return;
+    toast.textContent = text;
+    toast.classList.add("is-shown");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.classList.remove("is-shown"); }, 3000);
   }
 
-  /* ---------- Wide tables scroll inside themselves: make them keyboard-scrollable ---------- */
-  [].forEach.call(doc.querySelectorAll(".prose table"), function (table) {
-    if (table.scrollWidth > table.clientWidth + 1 && !table.hasAttribute("tabindex")) table.setAttribute("tabindex", "0");
+  /* ---------- Heading anchors: follow the link and copy its address ---------- */
+  var anchors = doc.querySelectorAll(".heading-anchor");
+  if (anchors.length) {
+    /* In the page from the start: a live region added just before a message is often not read. */
+    toast = doc.createElement("p");
+    toast.className = "toast";
+    toast.setAttribute("role", "status");
+    toast.setAttribute("aria-live", "polite");
+    doc.body.appendChild(toast);
+  }
+  [].forEach.call(anchors, function (a) {
+    a.addEventListener("click", function () {
+      var heading = a.parentNode;
+      var title = heading ? heading.textContent.replace(a.textContent, "").trim() : "";
+      var done = function () { announce("Link to \u201c" + title + "\u201d copied"); };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(a.href).then(done, function () {
+          announce("Link to \u201c" + title + "\u201d is in the address bar");
+        });
+      } else {
+        announce("Link to \u201c" + title + "\u201d is in the address bar");
+      }
+    });
   });
+
+  /* ---------- Table of contents: highlight the section being read ---------- */
+  var tocLinks = [].slice.call(doc.querySelectorAll('.toc a[href^="#"]'));
+  if (tocLinks.length && window.IntersectionObserver) {
+    var ids = [];
+    tocLinks.forEach(function (a) {
+      var id = a.getAttribute("href").slice(1);
+      try { id = decodeURIComponent(id); } catch (e) { /* keep as written */ }
+      if (ids.indexOf(id) < 0) ids.push(id);
+    });
+    var targets = ids.map(function (id) { return doc.getElementById(id); });
+    var above = ids.map(function () { return false; });
+    var atEnd = false;
+    var mark = function () {
+      var current = atEnd ? ids.length - 1 : above.lastIndexOf(true);
+      tocLinks.forEach(function (a) {
+        a.classList.toggle("is-current", current >= 0 && a.getAttribute("href") === "#" + ids[current]);
+      });
+    };
+    /* Observers report crossings with the geometry they measured anyway, so
+       scrolling never makes the page lay itself out again to ask. A heading
+       counts as read once it passes under the sticky header. The observed
+       area runs from that line far below the screen, so a jump (Page Down, a
+       link) that carries a heading from below the screen to above the line
+       still crosses an edge and is reported. */
+    var line = (header ? header.offsetHeight : 0) + 32;
+    var headingSpy = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var i = targets.indexOf(entry.target);
+        if (i >= 0) above[i] = entry.boundingClientRect.top < entry.rootBounds.top;
+      });
+      mark();
+    }, { rootMargin: "-" + line + "px 0px 100000px 0px", threshold: [0, 1] });
+    targets.forEach(function (t) { if (t) headingSpy.observe(t); });
+    /* The last sections may be too short to reach the line: at the end of the page, the last one is current. */
+    var footer = doc.querySelector(".site-footer");
+    if (footer) {
+      new IntersectionObserver(function (entries) {
+        atEnd = entries[entries.length - 1].isIntersecting;
+        mark();
+      }, { threshold: 0.5 }).observe(footer);
+    }
+  }
+
+  /* ---------- Wide tables scroll inside themselves: a cue, a name and the keyboard ---------- */
+  [].forEach.call(doc.querySelectorAll(".prose table"), function (table) {
+    var ownTabindex = table.hasAttribute("tabindex");
+    var heading = null;
+    for (var el = table.previousElementSibling; el && !heading; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) heading = el;
+    }
+    var name = heading ? heading.textContent.replace(/\u00b6/g, "").trim() : "";
+    var edges = function () {
+      var left = table.scrollLeft;
+      table.classList.toggle("is-scrolled", left > 1);
+      table.classList.toggle("at-end", left + table.clientWidth >= table.scrollWidth - 1);
+    };
+    var measure = function () {
+      var scrolls = table.scrollWidth > table.clientWidth + 1;
+      table.classList.toggle("is-scrollable", scrolls);
+      if (ownTabindex) return edges();
+      if (scrolls) {
+        table.setAttribute("tabindex", "0");
+        table.setAttribute("aria-label", (name ? name + ", table" : "Table") + " (scrolls sideways)");
+      } else {
+        table.removeAttribute("tabindex");
+        table.removeAttribute("aria-label");
+      }
+      edges();
+    };
+    table.addEventListener("scroll", edges, { passive: true });
+    if (window.ResizeObserver) new ResizeObserver(measure).observe(table); else measure();
+  });
+
+  /* ---------- Print: where links go, and the day it was printed ---------- */
+  [].forEach.call(doc.querySelectorAll('.prose a[href]:not([href^="#"]), .disclaimer a[href]'), function (a) {
+    a.setAttribute("data-print-href", a.href);
+  });
+  var printDate = doc.querySelector(".print-date");
+  if (printDate) {
+    var today = function () {
+      printDate.textContent = "Printed " + new Date().toLocaleDateString(root.lang || undefined, { year: "numeric", month: "long", day: "numeric" });
+    };
+    today();
+    window.addEventListener("beforeprint", today);
+  }
 
   /* ---------- Search ---------- */
   var form = doc.getElementById("search");
