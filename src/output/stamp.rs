@@ -7,8 +7,10 @@
 //!
 //! Text inputs (site.yaml, Markdown, templates) are hashed by content, which
 //! discovery has read anyway; copied files (assets, static files) and the knead
-//! binary itself by size and modification time, as make and cargo do, so that a
-//! check never reads a large image.
+//! binary itself by their metadata, so that a check never reads a large image:
+//! size and modification time, as make and cargo do, and on Unix also the
+//! change time and inode, which no copy can carry over (`cp -p`, `rsync -t` and
+//! restores from backup keep size and mtime while changing the bytes).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -83,8 +85,9 @@ pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Size and modification time; a file that cannot be read gives an empty
-/// identity, which the build itself will then report.
+/// Size and modification time, plus what only the file system sets; a file
+/// that cannot be read gives an empty identity, which the build itself will
+/// then report.
 fn file_identity(path: &Path) -> String {
     let Ok(meta) = fs::metadata(path) else {
         return String::new();
@@ -94,7 +97,24 @@ fn file_identity(path: &Path) -> String {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    format!("{} {modified}", meta.len())
+    format!("{} {modified}{}", meta.len(), system_identity(&meta))
+}
+
+#[cfg(unix)]
+fn system_identity(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        " {}.{} {}:{}",
+        meta.ctime(),
+        meta.ctime_nsec(),
+        meta.dev(),
+        meta.ino()
+    )
+}
+
+#[cfg(not(unix))]
+fn system_identity(_: &fs::Metadata) -> String {
+    String::new()
 }
 
 impl Stamp {
