@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::load::config::BaseUrl;
 use crate::load::discover::Sources;
@@ -160,6 +160,48 @@ impl Stamp {
             fs::symlink_metadata(output_dir.join(path))
                 .is_ok_and(|m| m.is_file() && m.len() == *size)
         })
+    }
+}
+
+/// What the output folder held when knead last wrote it: the marker's text
+/// and each file's size and modification time. A session keeps it to notice
+/// an output changed behind its back (`knead build` with other options into
+/// the same folder, a file deleted by hand) before patching that output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutputRecord {
+    marker: Option<Vec<u8>>,
+    files: Vec<(PathBuf, Option<(u64, SystemTime)>)>,
+}
+
+impl OutputRecord {
+    /// The record of `output_dir` now, for the files its last full build
+    /// stamped. `None` without a stamp: nothing to check against.
+    pub fn of_full_build(output_dir: &Path) -> Option<OutputRecord> {
+        let paths = load_stamp(output_dir)?.files.into_iter().map(|(p, _)| p);
+        Some(OutputRecord::take(output_dir, paths.collect()))
+    }
+
+    /// The record of the same files now.
+    pub fn again(&self, output_dir: &Path) -> OutputRecord {
+        OutputRecord::take(
+            output_dir,
+            self.files.iter().map(|(p, _)| p.clone()).collect(),
+        )
+    }
+
+    fn take(output_dir: &Path, paths: Vec<PathBuf>) -> OutputRecord {
+        let files = paths
+            .into_iter()
+            .map(|path| {
+                let meta = fs::symlink_metadata(output_dir.join(&path)).ok();
+                let seen = meta.and_then(|m| Some((m.len(), m.modified().ok()?)));
+                (path, seen)
+            })
+            .collect();
+        OutputRecord {
+            marker: fs::read(output_dir.join(MARKER_FILE)).ok(),
+            files,
+        }
     }
 }
 

@@ -418,3 +418,24 @@ fn disk_full_during_an_incremental_rebuild_keeps_the_last_good_site() {
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
     assert_same_as_full_build(&site);
 }
+
+/// Issue 15 item 4: the output changed behind the watcher's back (a `knead
+/// build` for another base URL into the same folder; a page deleted by hand)
+/// no longer matches what the session wrote, so the next edit is a full
+/// build rather than a patch on top of it.
+#[test]
+fn output_changed_behind_the_watchers_back_takes_a_full_build() {
+    let site = site_with_dependents();
+    let watch = Watch::start(&site);
+    site.build(&["--base-url", "https://elsewhere.example/"])
+        .assert_ok();
+    save_a(&site, "## Start\n\nAn edit after a foreign build.\n");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+    fs::remove_file(site.path("output/docs/b/index.html")).expect("delete a page");
+    save_a(&site, "## Start\n\nAn edit after a deletion.\n");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+}
