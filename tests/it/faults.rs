@@ -442,6 +442,62 @@ mod watch {
         assert!(site.output_exists("index.html"), "{lines:?}");
     }
 
+    /// Waits for output file `rel` to contain `needle` (a rebuild may take a
+    /// while on a busy machine); the file's text at the deadline otherwise.
+    fn output_shows(site: &TestSite, rel: &str, needle: &str) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = fs::read_to_string(site.path("output").join(rel)).unwrap_or_default();
+            if text.contains(needle) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(text);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn cp_r(from: &Path, to: &Path) {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .args([from, to])
+            .status()
+            .expect("run cp");
+        assert!(status.success(), "cp -r failed");
+    }
+
+    /// Issue 15 item 1: content/ or the theme folder replaced wholesale
+    /// (`mv content old && mv new content`, `rm -rf theme && cp -r`) and
+    /// edited at once, with no pause: both edits and later ones show.
+    #[test]
+    fn replaced_content_and_theme_folders_stay_watched() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First."));
+        let watch = Watch::start(&site);
+        cp_r(&site.path("content"), &site.path("new-content"));
+        fs::rename(site.path("content"), site.path("old-content")).expect("move aside");
+        fs::rename(site.path("new-content"), site.path("content")).expect("move in");
+        site.file("content/a.md", &page("title: A", "Swapped."));
+        output_shows(&site, "a/index.html", "Swapped.").expect("the edit after the swap");
+        watch.lines_within(Duration::from_millis(500));
+        site.file("content/a.md", &page("title: A", "Later."));
+        output_shows(&site, "a/index.html", "Later.").expect("a later edit");
+
+        let theme = site.path("themes/t");
+        cp_r(&theme, &site.path("theme-copy"));
+        fs::remove_dir_all(&theme).expect("rm -rf the theme");
+        cp_r(&site.path("theme-copy"), &theme);
+        let template = theme.join("templates/page.html");
+        let text = fs::read_to_string(&template).expect("template");
+        fs::write(&template, text.replace("title=", "swapped-title=")).expect("edit");
+        output_shows(&site, "a/index.html", "swapped-title=A").expect("the theme edit");
+        watch.lines_within(Duration::from_millis(500));
+        let text = fs::read_to_string(&template).expect("template");
+        fs::write(&template, text.replace("swapped-title=", "later-title=")).expect("edit");
+        output_shows(&site, "a/index.html", "later-title=A").expect("a later theme edit");
+    }
+
     /// A `git checkout` or an unpacked archive: many files at once must give
     /// a few builds, and the last one must hold every file.
     #[test]
