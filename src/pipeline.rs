@@ -18,7 +18,7 @@ use crate::names::DEFAULT_OUTPUT_DIR;
 use crate::output::plan::{CopiedFiles, OutputPlan, Written, plan_output};
 use crate::output::progress::{CountedRender, Progress};
 use crate::output::stamp::{self, DigestInputs, Stamp};
-use crate::output::write::{check_output_dir, write_output};
+use crate::output::write::{check_output_dir, recover_output, write_output};
 use crate::publish::search::SearchIndex;
 use crate::publish::{self, aliases};
 use crate::render::{Rendering, render_and_link};
@@ -78,6 +78,8 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
     let started = Instant::now();
     let output_dir = options.output_dir();
     check_output_dir(&options.root, &output_dir).map_err(Error::Usage)?;
+    // Before the stamp is read: a build that finds nothing changed cleans up too.
+    recover_output(&output_dir);
     let (config, config_text) = site_config(&options.root, options.base_url.as_ref())?;
     let mut diagnostics = Diagnostics::default();
     let sources = load_sources(&options.root, &config, &mut diagnostics);

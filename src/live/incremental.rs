@@ -21,6 +21,7 @@ use crate::diagnostic::{Diagnostics, Error};
 use crate::load::discover::{decode_text, read_text_file};
 use crate::load::front_matter::split;
 use crate::names::CONTENT_DIR;
+use crate::output::stamp::OutputRecord;
 use crate::output::write::update_output;
 use crate::pipeline::{BuildOptions, BuildSummary, Built, build_and_keep};
 use crate::publish;
@@ -35,6 +36,9 @@ pub struct Session {
     /// The content folder as the watcher reports paths in it (canonical).
     content_dir: Option<PathBuf>,
     built: Option<Built>,
+    /// The output as this session last left it; a body edit is patched in
+    /// only while the output still matches it.
+    written: Option<OutputRecord>,
 }
 
 impl Session {
@@ -44,6 +48,7 @@ impl Session {
             options,
             content_dir,
             built: None,
+            written: None,
         }
     }
 
@@ -62,17 +67,23 @@ impl Session {
         self.built = None;
         let (summary, built) = build_and_keep(&self.options)?;
         self.built = built;
+        self.written = OutputRecord::of_full_build(&summary.output_dir);
         Ok(summary)
     }
 
     fn try_body_edit(&mut self, changed: &[PathBuf]) -> Option<BuildSummary> {
         let built = self.built.as_mut()?;
         let content_dir = self.content_dir.as_deref()?;
+        let written = self.written.as_ref()?;
+        if written.again(&built.output_dir) != *written {
+            return None;
+        }
         let edits = read_body_edits(&built.site, content_dir, changed)?;
         let summary = built.apply(edits);
-        if summary.is_none() {
+        match summary {
+            Some(_) => self.written = Some(written.again(&built.output_dir)),
             // Half applied: only a full build knows the state now.
-            self.built = None;
+            None => self.built = None,
         }
         summary
     }

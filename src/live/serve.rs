@@ -45,8 +45,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long Ctrl+C waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long a request that found nothing during a rebuild waits for the
-/// output folder to be back in place. The swap is two renames; this only
-/// covers a rebuild thread descheduled between them.
+/// output folder to be back in place. On Linux the swap is one atomic
+/// exchange; elsewhere it is two renames, and this covers a rebuild thread
+/// descheduled between them.
 const SWAP_WAIT: Duration = Duration::from_secs(1);
 
 /// What `knead serve` was asked to do.
@@ -158,9 +159,10 @@ pub struct ServeState {
 }
 
 /// Counts rebuilds, so that a request can tell whether one ran while it
-/// looked for a file. A full build swaps the new output folder in with two
-/// renames (old one aside, new one in); a lookup between the two finds
-/// nothing, though the file is in both folders.
+/// looked for a file. Where a full build swaps the new output folder in with
+/// two renames (old one aside, new one in: not on Linux, where the swap is
+/// one exchange), a lookup between the two finds nothing, though the file is
+/// in both folders.
 #[derive(Debug, Default)]
 pub struct Rebuilds {
     /// Bumped as each rebuild starts and as it ends: odd while one runs.

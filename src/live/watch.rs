@@ -39,8 +39,11 @@ pub struct SiteWatcher {
     debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     changes: Receiver<Vec<PathBuf>>,
     root: PathBuf,
-    /// The folders watched, and how.
-    watched: BTreeMap<PathBuf, RecursiveMode>,
+    /// The folders watched, how, and which folder stood at that path: a
+    /// watch follows the folder, not its path, so one replaced wholesale
+    /// (`mv content old && mv new content`, a sync tool, a branch switch) must
+    /// be watched anew.
+    watched: BTreeMap<PathBuf, (RecursiveMode, Option<FolderId>)>,
 }
 
 impl SiteWatcher {
@@ -85,7 +88,7 @@ impl SiteWatcher {
             root,
             watched: BTreeMap::new(),
         };
-        watcher.sync_watched_dirs();
+        let _ = watcher.sync_watched_dirs(&[]);
         Ok(watcher)
     }
 
@@ -102,7 +105,10 @@ impl SiteWatcher {
                 break;
             }
         }
-        self.sync_watched_dirs();
+        // Edits made before a new watch took hold are missed by it; the
+        // folder's path makes the rebuild a full one, which reads them.
+        let rewatched = self.sync_watched_dirs(&paths);
+        paths.extend(rewatched);
         paths.sort();
         paths.dedup();
         Some(paths)
@@ -116,13 +122,24 @@ impl SiteWatcher {
     }
 
     /// Watches the folders a build reads now (the theme may have changed in
-    /// site.yaml, folders may have appeared); stops watching the others.
-    fn sync_watched_dirs(&mut self) {
-        let wanted = watched_dirs(&self.root);
+    /// site.yaml, folders may have appeared or been replaced); stops watching
+    /// the others. A watched folder named in `changed` (created, removed or
+    /// renamed: only events on its parent name it) is watched anew even when
+    /// its inode looks the same, since file systems reuse a freed inode at
+    /// once (`rm -rf theme && cp -r copy theme`). Returns the folders newly
+    /// watched.
+    fn sync_watched_dirs(&mut self, changed: &[PathBuf]) -> Vec<PathBuf> {
+        let wanted: BTreeMap<PathBuf, (RecursiveMode, Option<FolderId>)> = watched_dirs(&self.root)
+            .into_iter()
+            .map(|(dir, mode)| {
+                let id = folder_id(&dir);
+                (dir, (mode, id))
+            })
+            .collect();
         let stale: Vec<PathBuf> = self
             .watched
             .iter()
-            .filter(|(dir, mode)| wanted.get(*dir) != Some(mode))
+            .filter(|(dir, watch)| wanted.get(*dir) != Some(watch) || changed.contains(dir))
             .map(|(dir, _)| dir.clone())
             .collect();
         for dir in stale {
@@ -130,18 +147,37 @@ impl SiteWatcher {
             // A vanished folder's watch went with it; this only tidies up.
             let _ = self.debouncer.unwatch(&dir);
         }
-        for (dir, mode) in wanted {
+        let mut added = Vec::new();
+        for (dir, watch) in wanted {
             if self.watched.contains_key(&dir) {
                 continue;
             }
-            match self.debouncer.watch(&dir, mode) {
+            match self.debouncer.watch(&dir, watch.0) {
                 Ok(()) => {
-                    self.watched.insert(dir, mode);
+                    self.watched.insert(dir.clone(), watch);
+                    added.push(dir);
                 }
                 Err(err) => eprintln!("warning: cannot watch {}: {err}", dir.display()),
             }
         }
+        added
     }
+}
+
+/// Which folder stands at a path.
+type FolderId = (u64, u64);
+
+#[cfg(unix)]
+fn folder_id(dir: &Path) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Without inode numbers a replaced folder looks the same; the watch on
+/// the root still reports the replacement itself.
+#[cfg(not(unix))]
+fn folder_id(_: &Path) -> Option<FolderId> {
+    None
 }
 
 /// The existing folders to watch under `root`, and how. When site.yaml cannot

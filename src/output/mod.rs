@@ -2,9 +2,13 @@
 //! that writes (`write`): a staging folder beside the output folder, swapped
 //! in whole, so a build is all-or-nothing; `stamp` records what a build read so
 //! that an unchanged site is not written again; `progress` reports rendering
-//! as files are written.
+//! as files are written; `swap` puts a finished build in place (or updates a
+//! folder that cannot be renamed in place); `fault` is the tests' seam for
+//! kills and full disks at chosen moments.
 
+pub mod fault;
 pub mod plan;
 pub mod progress;
 pub mod stamp;
+pub mod swap;
 pub mod write;

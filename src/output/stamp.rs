@@ -7,13 +7,15 @@
 //!
 //! Text inputs (site.yaml, Markdown, templates) are hashed by content, which
 //! discovery has read anyway; copied files (assets, static files) and the knead
-//! binary itself by size and modification time, as make and cargo do, so that a
-//! check never reads a large image.
+//! binary itself by their metadata, so that a check never reads a large image:
+//! size and modification time, as make and cargo do, and on Unix also the
+//! change time and inode, which no copy can carry over (`cp -p`, `rsync -t` and
+//! restores from backup keep size and mtime while changing the bytes).
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::load::config::BaseUrl;
 use crate::load::discover::Sources;
@@ -83,8 +85,9 @@ pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Size and modification time; a file that cannot be read gives an empty
-/// identity, which the build itself will then report.
+/// Size and modification time, plus what only the file system sets; a file
+/// that cannot be read gives an empty identity, which the build itself will
+/// then report.
 fn file_identity(path: &Path) -> String {
     let Ok(meta) = fs::metadata(path) else {
         return String::new();
@@ -94,7 +97,24 @@ fn file_identity(path: &Path) -> String {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    format!("{} {modified}", meta.len())
+    format!("{} {modified}{}", meta.len(), system_identity(&meta))
+}
+
+#[cfg(unix)]
+fn system_identity(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        " {}.{} {}:{}",
+        meta.ctime(),
+        meta.ctime_nsec(),
+        meta.dev(),
+        meta.ino()
+    )
+}
+
+#[cfg(not(unix))]
+fn system_identity(_: &fs::Metadata) -> String {
+    String::new()
 }
 
 impl Stamp {
@@ -140,6 +160,48 @@ impl Stamp {
             fs::symlink_metadata(output_dir.join(path))
                 .is_ok_and(|m| m.is_file() && m.len() == *size)
         })
+    }
+}
+
+/// What the output folder held when knead last wrote it: the marker's text
+/// and each file's size and modification time. A session keeps it to notice
+/// an output changed behind its back (`knead build` with other options into
+/// the same folder, a file deleted by hand) before patching that output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutputRecord {
+    marker: Option<Vec<u8>>,
+    files: Vec<(PathBuf, Option<(u64, SystemTime)>)>,
+}
+
+impl OutputRecord {
+    /// The record of `output_dir` now, for the files its last full build
+    /// stamped. `None` without a stamp: nothing to check against.
+    pub fn of_full_build(output_dir: &Path) -> Option<OutputRecord> {
+        let paths = load_stamp(output_dir)?.files.into_iter().map(|(p, _)| p);
+        Some(OutputRecord::take(output_dir, paths.collect()))
+    }
+
+    /// The record of the same files now.
+    pub fn again(&self, output_dir: &Path) -> OutputRecord {
+        OutputRecord::take(
+            output_dir,
+            self.files.iter().map(|(p, _)| p.clone()).collect(),
+        )
+    }
+
+    fn take(output_dir: &Path, paths: Vec<PathBuf>) -> OutputRecord {
+        let files = paths
+            .into_iter()
+            .map(|path| {
+                let meta = fs::symlink_metadata(output_dir.join(&path)).ok();
+                let seen = meta.and_then(|m| Some((m.len(), m.modified().ok()?)));
+                (path, seen)
+            })
+            .collect();
+        OutputRecord {
+            marker: fs::read(output_dir.join(MARKER_FILE)).ok(),
+            files,
+        }
     }
 }
 

@@ -442,6 +442,62 @@ mod watch {
         assert!(site.output_exists("index.html"), "{lines:?}");
     }
 
+    /// Waits for output file `rel` to contain `needle` (a rebuild may take a
+    /// while on a busy machine); the file's text at the deadline otherwise.
+    fn output_shows(site: &TestSite, rel: &str, needle: &str) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = fs::read_to_string(site.path("output").join(rel)).unwrap_or_default();
+            if text.contains(needle) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(text);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn cp_r(from: &Path, to: &Path) {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .args([from, to])
+            .status()
+            .expect("run cp");
+        assert!(status.success(), "cp -r failed");
+    }
+
+    /// Issue 15 item 1: content/ or the theme folder replaced wholesale
+    /// (`mv content old && mv new content`, `rm -rf theme && cp -r`) and
+    /// edited at once, with no pause: both edits and later ones show.
+    #[test]
+    fn replaced_content_and_theme_folders_stay_watched() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First."));
+        let watch = Watch::start(&site);
+        cp_r(&site.path("content"), &site.path("new-content"));
+        fs::rename(site.path("content"), site.path("old-content")).expect("move aside");
+        fs::rename(site.path("new-content"), site.path("content")).expect("move in");
+        site.file("content/a.md", &page("title: A", "Swapped."));
+        output_shows(&site, "a/index.html", "Swapped.").expect("the edit after the swap");
+        watch.lines_within(Duration::from_millis(500));
+        site.file("content/a.md", &page("title: A", "Later."));
+        output_shows(&site, "a/index.html", "Later.").expect("a later edit");
+
+        let theme = site.path("themes/t");
+        cp_r(&theme, &site.path("theme-copy"));
+        fs::remove_dir_all(&theme).expect("rm -rf the theme");
+        cp_r(&site.path("theme-copy"), &theme);
+        let template = theme.join("templates/page.html");
+        let text = fs::read_to_string(&template).expect("template");
+        fs::write(&template, text.replace("title=", "swapped-title=")).expect("edit");
+        output_shows(&site, "a/index.html", "swapped-title=A").expect("the theme edit");
+        watch.lines_within(Duration::from_millis(500));
+        let text = fs::read_to_string(&template).expect("template");
+        fs::write(&template, text.replace("swapped-title=", "later-title=")).expect("edit");
+        output_shows(&site, "a/index.html", "later-title=A").expect("a later theme edit");
+    }
+
     /// A `git checkout` or an unpacked archive: many files at once must give
     /// a few builds, and the last one must hold every file.
     #[test]
@@ -560,6 +616,159 @@ mod output_folder {
                 "{name} was removed"
             );
         }
+    }
+
+    /// Every folder beside the output whose name says a build left it.
+    fn leftovers(site: &TestSite) -> Vec<String> {
+        fs::read_dir(site.root())
+            .expect("list site")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".output.knead-"))
+            .collect()
+    }
+
+    /// A build killed by SIGKILL at `fault` (the test seam), after page `a`
+    /// was changed to `text`.
+    fn build_killed_at(site: &TestSite, fault: &str, text: &str) {
+        site.file("content/a.md", &page("title: A", text));
+        let run = site.knead_with_env(
+            &[("KNEAD_FAULT", fault)],
+            &["build", "--root", site.root().to_str().expect("utf-8")],
+            &[],
+        );
+        assert_eq!(
+            run.code, -1,
+            "the fault {fault} did not kill knead:\n{}",
+            run.stderr
+        );
+    }
+
+    /// Issue 15 item 5: on Linux the swap is one exchange of the two
+    /// folders, so a kill right after it leaves the new site in place (and
+    /// the old one beside it, which the next build removes).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kill_right_after_the_swap_leaves_the_new_output_in_place() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First."));
+        build_or_hang(&site, &[]).assert_ok();
+        build_killed_at(&site, "kill-after-swap", "Second.");
+        assert!(site.output("a/index.html").contains("Second."));
+        assert_eq!(leftovers(&site).len(), 1, "{:?}", leftovers(&site));
+        let next = build_or_hang(&site, &[]);
+        next.assert_ok();
+        assert!(next.stdout.contains("(nothing changed)"), "{}", next.stdout);
+        assert_eq!(leftovers(&site), Vec::<String>::new());
+    }
+
+    /// Issue 15 item 5, where the swap is two renames (not Linux, or a file
+    /// system without the exchange): a kill between them leaves no output
+    /// folder, and the next build puts the complete new one in place.
+    #[test]
+    fn kill_between_the_two_renames_is_recovered_by_the_next_build() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First."));
+        build_or_hang(&site, &[]).assert_ok();
+        build_killed_at(&site, "no-exchange,kill-between-renames", "Second.");
+        assert!(!site.path("output").exists(), "the kill missed the gap");
+        let next = build_or_hang(&site, &[]);
+        next.assert_ok();
+        assert!(next.stdout.contains("(nothing changed)"), "{}", next.stdout);
+        assert!(site.output("a/index.html").contains("Second."));
+        assert_eq!(leftovers(&site), Vec::<String>::new());
+    }
+
+    /// Issue 15 item 6: a build that finds nothing changed removes leftovers
+    /// too, and a killed build whose parent has not reaped it yet (a zombie,
+    /// still listed in /proc) counts as gone.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn leftovers_of_zombies_go_even_when_nothing_changed() {
+        let site = TestSite::new();
+        build_or_hang(&site, &[]).assert_ok();
+        let mut zombie = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        std::thread::sleep(Duration::from_millis(300));
+        let left = [
+            format!(".output.knead-old-{}", zombie.id()),
+            format!(".output.knead-new-{}", 4_000_000_000u32),
+        ];
+        for name in &left {
+            site.file(&format!("{name}/index.html"), "half a site");
+        }
+        let run = build_or_hang(&site, &[]);
+        run.assert_ok();
+        zombie.wait().expect("reap");
+        assert!(run.stdout.contains("(nothing changed)"), "{}", run.stdout);
+        assert_eq!(leftovers(&site), Vec::<String>::new());
+    }
+
+    /// A bind mount, unmounted when dropped.
+    struct BindMount(PathBuf);
+
+    impl BindMount {
+        /// `None` (after a loud message) where the test cannot mount, unless
+        /// on CI, which runs as root and must run this test.
+        fn new(from: &Path, on: &Path) -> Option<BindMount> {
+            let mounted = std::process::Command::new("mount")
+                .arg("--bind")
+                .args([from, on])
+                .output();
+            match mounted {
+                Ok(out) if out.status.success() => Some(BindMount(on.to_path_buf())),
+                other => {
+                    let why = format!("cannot bind-mount (needs root and `mount`): {other:?}");
+                    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{why}");
+                    eprintln!("SKIPPED bind-mount test: {why}");
+                    None
+                }
+            }
+        }
+    }
+
+    impl Drop for BindMount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+
+    /// Issue 15 item 7: `docker run -v "$PWD/public:/site/output"` makes the
+    /// output folder a mount point, which cannot be renamed. knead updates it
+    /// in place: new files in, stale ones out, the folder itself kept.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn bind_mounted_output_folder_is_updated_in_place() {
+        let site = TestSite::new();
+        let volume = tempfile::tempdir().expect("volume");
+        fs::create_dir(site.path("output")).expect("mount point");
+        let Some(_mount) = BindMount::new(volume.path(), &site.path("output")) else {
+            return;
+        };
+        site.file("content/a.md", &page("title: A", "First."));
+        site.file("content/gone.md", &page("title: Gone", "Soon."));
+        build_or_hang(&site, &[]).assert_ok();
+        site.file("content/a.md", &page("title: A", "Second."));
+        site.remove("content/gone.md");
+        build_or_hang(&site, &[]).assert_ok();
+        let read = |rel: &str| fs::read_to_string(volume.path().join(rel)).expect(rel);
+        assert!(read("a/index.html").contains("Second."));
+        assert!(!volume.path().join("gone").exists(), "a stale page stayed");
+        let stray: Vec<_> = walkdir::WalkDir::new(volume.path())
+            .into_iter()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".knead-") && name != ".knead-output")
+            .collect();
+        assert!(stray.is_empty(), "temporaries left: {stray:?}");
+        assert_eq!(leftovers(&site), Vec::<String>::new());
+        let again = build_or_hang(&site, &[]);
+        assert!(
+            again.stdout.contains("(nothing changed)"),
+            "{}",
+            again.stdout
+        );
     }
 
     #[test]

@@ -266,3 +266,61 @@ fn only_the_active_theme_is_watched() {
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
     assert!(site.output("a/index.html").contains("\nchanged title=A"));
 }
+
+/// Issue 15 item 8: the disk fills up while a body edit is written (the
+/// search index fails; the pages before it would fit). Nothing of the edit
+/// may show: the incremental rebuild writes every file to a temporary first
+/// and removes them all on failure, and the full build it falls back to
+/// fails in its staging folder. Once there is room, the next edit builds.
+#[test]
+fn disk_full_during_an_incremental_rebuild_keeps_the_last_good_site() {
+    let site = site_with_dependents();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let flag = elsewhere.path().join("disk-full");
+    let fault = format!("disk-full-while={}", flag.display());
+    let watch = Watch::start_with_env(&site, &[("KNEAD_FAULT", &fault)]);
+    let before = site.snapshot("output");
+    fs::write(&flag, "search-index.json").expect("fill the disk");
+    save_a(
+        &site,
+        "## Start\n\nA longer body that will not fit on the disk.\n",
+    );
+    let lines = watch.settle();
+    assert!(
+        lines.iter().any(|l| l.contains("No space left on device")),
+        "{lines:?}"
+    );
+    assert!(before == site.snapshot("output"), "the output changed");
+    let beside: Vec<_> = fs::read_dir(site.root())
+        .expect("list site")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".knead-"))
+        .collect();
+    assert!(beside.is_empty(), "left beside the output: {beside:?}");
+    fs::remove_file(&flag).expect("free the disk");
+    save_a(&site, "## Start\n\nRoom again.\n");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+}
+
+/// Issue 15 item 4: the output changed behind the watcher's back (a `knead
+/// build` for another base URL into the same folder; a page deleted by hand)
+/// no longer matches what the session wrote, so the next edit is a full
+/// build rather than a patch on top of it.
+#[test]
+fn output_changed_behind_the_watchers_back_takes_a_full_build() {
+    let site = site_with_dependents();
+    let watch = Watch::start(&site);
+    site.build(&["--base-url", "https://elsewhere.example/"])
+        .assert_ok();
+    save_a(&site, "## Start\n\nAn edit after a foreign build.\n");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+    fs::remove_file(site.path("output/docs/b/index.html")).expect("delete a page");
+    save_a(&site, "## Start\n\nAn edit after a deletion.\n");
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+}

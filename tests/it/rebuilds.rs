@@ -158,3 +158,32 @@ fn unchanged_files_are_linked_not_written_again() {
     );
     assert!(site.output("guides/b/index.html").contains("Beta two."));
 }
+
+/// Issue 15 item 3: `cp -p`, `rsync -t` or a restore from backup puts other
+/// bytes of the same size under the same modification time. The stamp must
+/// still see a change, for an asset and a static file alike.
+#[test]
+fn same_size_same_mtime_replacement_is_copied_again() {
+    let site = small_site();
+    site.build(&[]).assert_ok();
+    for (source, output, bytes) in [
+        ("content/guides/photo.png", "guides/photo.png", "PNG BYTES"),
+        ("static/robots.txt", "robots.txt", "User-agent: X\n"),
+    ] {
+        let path = site.path(source);
+        let modified = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        let restored = site.path("restored.tmp");
+        fs::write(&restored, bytes).expect("write");
+        fs::File::options()
+            .write(true)
+            .open(&restored)
+            .and_then(|f| f.set_modified(modified))
+            .expect("set mtime");
+        fs::rename(&restored, &path).expect("rename");
+        let run = site.build(&[]);
+        assert!(!skipped(&run), "{source}: {}", run.stdout);
+        assert_eq!(site.output(output), bytes);
+    }
+}

@@ -22,7 +22,13 @@ pub(crate) struct Watch {
 
 impl Watch {
     pub(crate) fn start(site: &TestSite) -> Watch {
+        Watch::start_with_env(site, &[])
+    }
+
+    /// `start`, with variables set for knead (the fault-injection seam).
+    pub(crate) fn start_with_env(site: &TestSite, env: &[(&str, &str)]) -> Watch {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("knead"))
+            .envs(env.iter().copied())
             .args(["build", "--watch", "--root"])
             .arg(site.root())
             .stdin(Stdio::null())
