@@ -1039,7 +1039,7 @@ function checkLayout() {
     }
     await page.emulateMedia({ media: 'screen' });
   });
-  check('print card: a technique page is one A4 and one US Letter page, with site name, URL, print date and link targets', async (problems, onCleanup) => {
+  check('print card: every technique page is one A4 and one US Letter page, with site name, URL, print date and link targets', async (problems, onCleanup) => {
     const context = await ownContext(onCleanup);
     const page = await context.newPage();
     watch(page, problems, onCleanup);
@@ -1068,10 +1068,17 @@ function checkLayout() {
     for (const l of links.filter((l) => l.href.startsWith('#'))) {
       if (l.after !== 'none' && l.after !== 'normal') problems.push(`in-page link ${l.href} prints ${l.after}`);
     }
-    for (const format of ['A4', 'Letter']) {
-      const pdf = await page.pdf({ format, preferCSSPageSize: true });
-      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
-      if (pages !== 1) problems.push(`printed on ${format}: ${pages} pages, expected 1`);
+    // Every technique is a card, not only this one.
+    for (const technique of ['palm-circling', 'positioning', 'thumb-and-wrist-work', 'back-spread', 'partner-routine']) {
+      if (technique !== 'palm-circling') {
+        await goto(page, `techniques/${technique}/`, problems);
+        await page.emulateMedia({ media: 'print' });
+      }
+      for (const format of ['A4', 'Letter']) {
+        const pdf = await page.pdf({ format, preferCSSPageSize: true });
+        const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+        if (pages !== 1) problems.push(`${technique} printed on ${format}: ${pages} pages, expected 1`);
+      }
     }
   });
 
