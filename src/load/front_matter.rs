@@ -159,12 +159,12 @@ pub fn parse_front_matter(
         slug: fields.take("slug", "a string"),
         weight: fields.take("weight", "a whole number"),
         aliases: fields
-            .take("aliases", "a list of paths")
+            .take_strings("aliases", "a list of paths")
             .unwrap_or_default(),
         template: fields.take("template", "a template file name"),
         toc: fields.take("toc", "`true` or `false`").unwrap_or(true),
         related: fields
-            .take("related", "a list of page references")
+            .take_strings("related", "a list of page references")
             .unwrap_or_default(),
         taxonomies: take_taxonomies(&mut fields, taxonomies),
         extra: fields
@@ -225,7 +225,7 @@ fn take_taxonomies(
         .iter()
         .map(AsRef::as_ref)
         .filter_map(|name| {
-            let terms: Vec<String> = fields.take(name, "a list of terms, such as `[a, b]`")?;
+            let terms = fields.take_strings(name, "a list of terms, such as `[a, b]`")?;
             Some((name.to_string(), terms))
         })
         .collect()
