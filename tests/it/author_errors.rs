@@ -171,3 +171,60 @@ fn dates_are_emitted_in_valid_forms_and_odd_offsets_are_refused_at_the_line() {
         assert!(line.contains(reason), "{written}: {line}");
     }
 }
+
+#[test]
+fn empty_wiki_links_are_errors_and_a_file_name_resolves_like_its_stem() {
+    for (link, col) in [("[[ ]]", 1), ("[[  |label]]", 1), ("See [[#]].", 5)] {
+        let site = site_with("");
+        site.file("content/t.md", &page("title: T", link));
+        let run = site.build(&[]);
+        let line = only_error(&run, &format!("content/t.md:4:{col}: error: "));
+        assert!(line.contains("names no page"), "{link}: {line}");
+    }
+    let site = TestSite::new();
+    site.file("content/t.md", &page("title: Target", "Here."));
+    site.file(
+        "content/guides/a.md",
+        &page("title: A", "See [[t.md]] and [[t]]."),
+    );
+    site.build(&[]).assert_ok();
+    let html = site.output("guides/a/index.html");
+    assert_eq!(html.matches("href=\"/docs/t/\"").count(), 2, "{html}");
+}
+
+const CAFE_NFC: &str = "caf\u{e9}";
+const CAFE_NFD: &str = "cafe\u{301}";
+
+#[test]
+fn names_are_compared_in_nfc_for_links_and_wiki_titles() {
+    for (file, link) in [(CAFE_NFD, CAFE_NFC), (CAFE_NFC, CAFE_NFD)] {
+        let site = TestSite::new();
+        site.file(
+            &format!("content/{file}.md"),
+            &page(&format!("title: Le {file}"), "Here."),
+        );
+        site.file(
+            "content/a.md",
+            &page(
+                "title: A",
+                &format!("[x]({link}.md), [[Le {link}]], [y](@/{link}.md)"),
+            ),
+        );
+        site.build(&[]).assert_ok();
+        let html = site.output("a/index.html");
+        assert_eq!(html.matches("href=\"/docs/cafe/\"").count(), 3, "{html}");
+    }
+}
+
+#[test]
+fn assets_differing_only_in_unicode_normalisation_collide() {
+    let site = TestSite::new();
+    site.file(&format!("static/{CAFE_NFC}.txt"), "composed");
+    site.file(&format!("static/{CAFE_NFD}.txt"), "decomposed");
+    let run = site.build(&[]);
+    let line = only_error(&run, "");
+    assert!(
+        line.contains("differs only in Unicode normalisation"),
+        "{line}"
+    );
+}
