@@ -228,3 +228,26 @@ fn assets_differing_only_in_unicode_normalisation_collide() {
         "{line}"
     );
 }
+
+#[test]
+fn unknown_template_functions_and_filters_are_one_line_errors_at_their_position() {
+    let site = TestSite::new();
+    site.file(
+        "themes/t/templates/page.html",
+        "<p>\n  {{ nope_fn(x=1) }} {{ page.title | nope_filter }}\n</p>\n",
+    );
+    site.file("content/a.md", &page("title: A", "Text."));
+    let run = site.build(&[]);
+    run.assert_code(1);
+    let lines = error_lines(&run);
+    assert_eq!(
+        lines,
+        [
+            "themes/t/templates/page.html:2:6: error: unknown function `nope_fn`",
+            "themes/t/templates/page.html:2:38: error: unknown filter `nope_filter`",
+        ],
+        "stderr:\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("-->"), "{}", run.stderr);
+}
