@@ -251,3 +251,35 @@ fn unknown_template_functions_and_filters_are_one_line_errors_at_their_position(
     );
     assert!(!run.stderr.contains("-->"), "{}", run.stderr);
 }
+
+#[test]
+fn knead_new_refuses_twins_of_an_existing_page_or_section_naming_it() {
+    for (existing, new, named) in [
+        (
+            "guides/first-session.md",
+            "guides/First-Session.md",
+            "content/guides/first-session.md",
+        ),
+        (
+            "guides/choosing-a-type.md",
+            "guides/Choosing_A_Type.md",
+            "content/guides/choosing-a-type.md",
+        ),
+        ("guides/_index.md", "Guides/new.md", "content/guides"),
+        (
+            &format!("{CAFE_NFC}.md"),
+            &format!("{CAFE_NFD}.md"),
+            "content/caf",
+        ),
+    ] {
+        let site = TestSite::new();
+        site.file(&format!("content/{existing}"), &page("title: X", "Text."));
+        let before = site.snapshot("content");
+        let root = site.root().to_str().expect("utf-8 temp path");
+        let run = site.knead(&["new", new, "--root", root], &[]);
+        run.assert_code(2);
+        run.assert_stderr_has(named);
+        run.assert_stderr_has("same URL");
+        assert_eq!(site.snapshot("content"), before, "{new}: nothing written");
+    }
+}
