@@ -34,3 +34,30 @@ pub const GENERATED_FILES: &[&str] = &[
     ROBOTS_FILE,
     SEARCH_INDEX_FILE,
 ];
+
+/// The longest file or folder name most file systems allow, in bytes (ext4,
+/// APFS, NTFS in UTF-16 units, which UTF-8 bytes never undercount).
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Why `name` cannot be one file or folder name of the output, if it cannot:
+/// found at the front-matter line that makes it, before anything is written,
+/// rather than as an OS error on a staging path.
+pub fn name_too_long(what: &str, name: &str) -> Option<String> {
+    if name.len() <= MAX_NAME_BYTES {
+        return None;
+    }
+    let start: String = name.chars().take(24).collect();
+    Some(format!(
+        "{what} \"{start}…\" makes an output name of {} bytes, over the {MAX_NAME_BYTES} bytes a file system allows in one file or folder name",
+        name.len()
+    ))
+}
+
+/// Whether a path's first segment is a file knead writes at the root of the
+/// output itself (the marker and the generated files), in any case, as
+/// case-insensitive file systems see it.
+pub fn is_reserved_output_name(segment: &str) -> bool {
+    std::iter::once(MARKER_FILE)
+        .chain(GENERATED_FILES.iter().copied())
+        .any(|name| name.eq_ignore_ascii_case(segment))
+}

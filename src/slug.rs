@@ -1,6 +1,15 @@
 //! Slugs: the lowercase ASCII names used in URLs and heading ids. Owns the one
 //! slug rule of SPEC §5 (transliterate, lowercase, everything else becomes `-`);
-//! callers decide what to do with an empty result.
+//! callers decide what to do with an empty result; and the one normal form
+//! (NFC) in which names are compared.
+
+/// `text` in Unicode NFC. macOS writes file names decomposed (NFD) while
+/// editors type composed text (NFC): names that look the same are compared
+/// in this one form.
+pub fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
 
 /// `"Übung 2: Palm Circling"` → `"ubung-2-palm-circling"`. Idempotent.
 pub fn slugify(text: &str) -> String {

@@ -4,7 +4,6 @@
 //! server's safety limits. Watching is `watch`'s; telling open pages about
 //! builds is `live_reload`'s.
 
-use std::fs;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdListener};
@@ -27,11 +26,14 @@ use hyper_util::service::TowerToHyperService;
 use percent_encoding::percent_decode_str;
 use tokio::net::TcpListener;
 
+mod files;
+
 use crate::diagnostic::Error;
 use crate::live::incremental::Session;
-use crate::live::live_reload::{EVENTS_PATH, LiveReload, inject_script};
+use crate::live::live_reload::{EVENTS_PATH, LiveReload};
 use crate::live::watch::{SiteWatcher, report_outcome};
 use crate::load::config::BaseUrl;
+use crate::names::MARKER_FILE;
 use crate::pipeline::{BuildOptions, BuildSummary, failure_report};
 
 /// How many ports are tried, from the one asked for, when it is busy.
@@ -291,8 +293,9 @@ async fn ctrl_c() {
     }
 }
 
-/// Refuses over-long URLs and, on loopback, foreign Host names (DNS
-/// rebinding); marks every response as not to be cached or sniffed.
+/// Refuses over-long URLs, two Host headers (RFC 9112 3.2) and, on
+/// loopback, foreign host names (DNS rebinding); marks every response as to
+/// be revalidated before reuse, and not to be sniffed.
 async fn guard(State(state): State<Arc<ServeState>>, request: Request, next: Next) -> Response {
     let url_bytes = request
         .uri()
@@ -300,7 +303,13 @@ async fn guard(State(state): State<Arc<ServeState>>, request: Request, next: Nex
         .map_or(0, |target| target.as_str().len());
     let mut response = if url_bytes > MAX_URL_BYTES {
         (StatusCode::URI_TOO_LONG, "414 URI Too Long").into_response()
-    } else if state.loopback_only && !has_loopback_host(request.headers()) {
+    } else if request.headers().get_all(header::HOST).iter().count() > 1 {
+        (
+            StatusCode::BAD_REQUEST,
+            "400 Bad Request: more than one Host header",
+        )
+            .into_response()
+    } else if state.loopback_only && !names_loopback_host(&request) {
         (
             StatusCode::FORBIDDEN,
             "403 Forbidden: this server only answers to localhost",
@@ -316,6 +325,16 @@ async fn guard(State(state): State<Arc<ServeState>>, request: Request, next: Nex
         HeaderValue::from_static("nosniff"),
     );
     response
+}
+
+/// Whether a request names a loopback host: by its target's authority when
+/// the target is in absolute form (`GET http://host/ HTTP/1.1`), which
+/// replaces the Host header (RFC 9112 3.2.2), otherwise by its Host header.
+fn names_loopback_host(request: &Request) -> bool {
+    match request.uri().authority() {
+        Some(authority) => is_loopback_host(authority.as_str()),
+        None => has_loopback_host(request.headers()),
+    }
 }
 
 /// True without a Host header (HTTP/1.0) or with a loopback name, with or
@@ -347,7 +366,12 @@ fn is_loopback_host(host: &str) -> bool {
     port_ok && loopback_name
 }
 
-async fn serve_file(State(state): State<Arc<ServeState>>, method: Method, uri: Uri) -> Response {
+async fn serve_file(
+    State(state): State<Arc<ServeState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -357,7 +381,7 @@ async fn serve_file(State(state): State<Arc<ServeState>>, method: Method, uri: U
             .into_response();
     }
     // Resolving and reading touch the disk: keep them off the server's thread.
-    let response = tokio::task::spawn_blocking(move || respond(&state, &uri)).await;
+    let response = tokio::task::spawn_blocking(move || respond(&state, &uri, &headers)).await;
     response.unwrap_or_else(|_| {
         (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -370,10 +394,10 @@ async fn serve_file(State(state): State<Arc<ServeState>>, method: Method, uri: U
 /// The file asked for; a miss while a rebuild ran is looked up again once
 /// the output folder is in place, so that a full build's swap never turns an
 /// existing page into a 404.
-fn respond(state: &ServeState, uri: &Uri) -> Response {
+fn respond(state: &ServeState, uri: &Uri, headers: &HeaderMap) -> Response {
     let root = state.output_dir.as_path();
     let mark = state.rebuilds.mark();
-    if let Some(response) = look_up(root, uri) {
+    if let Some(response) = look_up(root, uri, headers) {
         return response;
     }
     if state.rebuilds.ran_since(mark) {
@@ -381,20 +405,17 @@ fn respond(state: &ServeState, uri: &Uri) -> Response {
         while !root.is_dir() && state.rebuilds.running() && started.elapsed() < SWAP_WAIT {
             std::thread::sleep(Duration::from_millis(1));
         }
-        if let Some(response) = look_up(root, uri) {
+        if let Some(response) = look_up(root, uri, headers) {
             return response;
         }
     }
-    not_found(root)
+    not_found(root, headers)
 }
 
 /// The response for a file or folder under `root`; `None` when there is none.
-fn look_up(root: &Path, uri: &Uri) -> Option<Response> {
+fn look_up(root: &Path, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
     match resolve_request_path(root, uri.path()) {
-        Resolved::File(path) => {
-            let bytes = fs::read(&path).ok()?;
-            Some(file_response(StatusCode::OK, &path, bytes))
-        }
+        Resolved::File(path) => files::file_response(StatusCode::OK, &path, headers).ok(),
         Resolved::Redirect(mut location) => {
             if let Some(query) = uri.query() {
                 location = format!("{location}?{query}");
@@ -413,25 +434,14 @@ fn look_up(root: &Path, uri: &Uri) -> Option<Response> {
 
 /// The site's own `404.html` with status 404, or a bare HTML one (which
 /// still shows build errors, say when the first build failed).
-fn not_found(root: &Path) -> Response {
+fn not_found(root: &Path, headers: &HeaderMap) -> Response {
     if let Resolved::File(path) = resolve_request_path(root, "/404.html") {
-        if let Ok(bytes) = fs::read(&path) {
-            return file_response(StatusCode::NOT_FOUND, &path, bytes);
+        if let Ok(response) = files::file_response(StatusCode::NOT_FOUND, &path, headers) {
+            return response;
         }
     }
     let page = b"<!DOCTYPE html><title>404 Not Found</title><body><h1>404 Not Found</h1></body>";
-    file_response(StatusCode::NOT_FOUND, Path::new("404.html"), page.to_vec())
-}
-
-/// HTML gets the live-reload script; the file on disk never has it.
-fn file_response(status: StatusCode, path: &Path, bytes: Vec<u8>) -> Response {
-    let content_type = content_type(path);
-    let bytes = if content_type.starts_with("text/html") {
-        inject_script(bytes)
-    } else {
-        bytes
-    };
-    (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+    files::html_response(StatusCode::NOT_FOUND, page.to_vec())
 }
 
 /// What a request path stands for under the output root.
@@ -447,11 +457,18 @@ pub enum Resolved {
 /// Maps a request's (still percent-encoded) path to a file under `root`.
 /// Anything that could climb out is refused as not found: `.` or `..`
 /// segments, backslashes, NUL, encodings left after one decoding (double
-/// encoding), and symbolic links that lead outside the root.
+/// encoding), and symbolic links that lead outside the root. The output
+/// marker is knead's, not the site's (it lists every file): never served.
 pub fn resolve_request_path(root: &Path, url_path: &str) -> Resolved {
     let Some(segments) = decode_url_path(url_path) else {
         return Resolved::NotFound;
     };
+    if segments
+        .first()
+        .is_some_and(|first| first.eq_ignore_ascii_case(MARKER_FILE))
+    {
+        return Resolved::NotFound;
+    }
     let Ok(root) = root.canonicalize() else {
         return Resolved::NotFound;
     };
@@ -565,6 +582,7 @@ fn open_browser(url: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn site() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -679,7 +697,7 @@ mod tests {
                 });
             });
             was_moved_aside.recv().expect("moved aside");
-            let response = respond(&state, &Uri::from_static("/"));
+            let response = respond(&state, &Uri::from_static("/"), &HeaderMap::new());
             assert_eq!(response.status(), StatusCode::OK);
         });
     }
@@ -688,10 +706,10 @@ mod tests {
     fn respond_answers_a_miss_outside_rebuilds_with_404() {
         let dir = site();
         let state = state(dir.path().join("output"));
-        let response = respond(&state, &Uri::from_static("/nope/"));
+        let response = respond(&state, &Uri::from_static("/nope/"), &HeaderMap::new());
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let no_output = self::state(dir.path().join("never-built"));
-        let response = respond(&no_output, &Uri::from_static("/"));
+        let response = respond(&no_output, &Uri::from_static("/"), &HeaderMap::new());
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 

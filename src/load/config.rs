@@ -199,8 +199,8 @@ fn read_base_url(fields: &mut Fields) -> Option<BaseUrl> {
 }
 
 fn read_taxonomies(fields: &mut Fields) -> Vec<Taxonomy> {
-    let names: Vec<String> = fields
-        .take("taxonomies", "a list of names, such as `[tags]`")
+    let names = fields
+        .take_strings("taxonomies", "a list of names, such as `[tags]`")
         .unwrap_or_default();
     let mut taxonomies: Vec<Taxonomy> = Vec::with_capacity(names.len());
     for name in names {

@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::Path;
 
+use jiff::fmt::temporal::{Pieces, PiecesOffset};
+
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::{Fields, Origin};
 
@@ -44,18 +46,26 @@ pub struct FrontMatter {
     pub positions: HashMap<String, (usize, usize)>,
 }
 
-/// A date as the author wrote it (`2024-05-01` or RFC 3339), with the instant it
-/// means for sorting. A plain date counts as midnight UTC.
+/// A date as the author wrote it (`2024-05-01` or RFC 3339 and the other
+/// ISO 8601 forms jiff reads), kept as the UTC wall-clock time it means, for
+/// sorting and for the sitemap and feed, and as `text`, the same date in the
+/// one form valid in an HTML `<time datetime>`. A plain date counts as
+/// midnight UTC. The UTC time is a civil time, not a timestamp, so that the
+/// last day of year 9999 fits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageDate {
+    /// `2024-05-01`, or `2024-05-01T09:30:00.123+02:00`: at most milliseconds
+    /// (HTML allows no more), `Z` for a zero offset.
     pub text: String,
-    pub instant: jiff::Timestamp,
+    pub utc: jiff::civil::DateTime,
+    /// Written as a plain date, with no time of day.
+    pub date_only: bool,
 }
 
 impl Ord for PageDate {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.instant
-            .cmp(&other.instant)
+        self.utc
+            .cmp(&other.utc)
             .then_with(|| self.text.cmp(&other.text))
     }
 }
@@ -66,31 +76,84 @@ impl PartialOrd for PageDate {
     }
 }
 
-/// `YYYY-MM-DD` is the only form of ten characters.
-const DATE_ONLY_LEN: usize = 10;
+/// Offsets in use run from -12:00 to +14:00; RFC 3339 allows up to 23:59.
+const MAX_OFFSET_SECONDS: i32 = 24 * 3600 - 60;
 
 impl PageDate {
     pub fn parse(text: &str) -> Result<PageDate, String> {
-        let text = text.trim();
-        let instant = if text.len() == DATE_ONLY_LEN {
-            text.parse::<jiff::civil::Date>()
-                .map_err(|e| e.to_string())?
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .map_err(|e| e.to_string())?
-                .timestamp()
-        } else {
-            text.parse::<jiff::Timestamp>().map_err(|e| e.to_string())?
+        let pieces = Pieces::parse(text.trim()).map_err(|e| e.to_string())?;
+        let date = pieces.date();
+        if date.year() < 1 {
+            return Err("years before 1 are not supported".into());
+        }
+        let Some(time) = pieces.time() else {
+            return Ok(PageDate {
+                text: date.to_string(),
+                utc: date.to_datetime(jiff::civil::Time::midnight()),
+                date_only: true,
+            });
         };
+        let offset = offset_seconds(pieces.offset())?;
+        let utc = date
+            .to_datetime(time)
+            .checked_sub(jiff::SignedDuration::from_secs(i64::from(offset)))
+            .map_err(|_| "in UTC it falls outside the years 1 to 9999".to_string())?;
         Ok(PageDate {
-            text: text.to_string(),
-            instant,
+            text: format!("{date}T{}{}", html_time(time), html_offset(offset)),
+            utc,
+            date_only: false,
         })
     }
 
     /// Written as a plain date, with no time of day.
     pub fn is_date_only(&self) -> bool {
-        self.text.len() == DATE_ONLY_LEN
+        self.date_only
     }
+}
+
+/// The offset from UTC in seconds: whole minutes, under a day.
+fn offset_seconds(offset: Option<PiecesOffset>) -> Result<i32, String> {
+    let seconds = match offset {
+        None => {
+            return Err(
+                "it has a time of day but no offset; add `Z` for UTC or an offset such as `+02:00`"
+                    .into(),
+            );
+        }
+        Some(PiecesOffset::Zulu) => 0,
+        Some(offset) => offset.to_numeric_offset().seconds(),
+    };
+    if seconds.abs() > MAX_OFFSET_SECONDS {
+        return Err("the offset must be between -23:59 and +23:59".into());
+    }
+    if seconds % 60 != 0 {
+        return Err("the offset has seconds; offsets are whole minutes, such as `+05:30`".into());
+    }
+    Ok(seconds)
+}
+
+/// `09:30:00`, or `09:30:00.123`: HTML's time allows three decimals at most.
+fn html_time(time: jiff::civil::Time) -> String {
+    let hms = format!(
+        "{:02}:{:02}:{:02}",
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+    match time.millisecond() {
+        0 => hms,
+        millis => format!("{hms}.{millis:03}"),
+    }
+}
+
+/// `Z`, or `+05:30`; HTML forbids `-00:00`.
+fn html_offset(seconds: i32) -> String {
+    if seconds == 0 {
+        return "Z".into();
+    }
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// A Markdown file cut in two. Offsets are bytes into the file's text (after any
@@ -159,12 +222,12 @@ pub fn parse_front_matter(
         slug: fields.take("slug", "a string"),
         weight: fields.take("weight", "a whole number"),
         aliases: fields
-            .take("aliases", "a list of paths")
+            .take_strings("aliases", "a list of paths")
             .unwrap_or_default(),
         template: fields.take("template", "a template file name"),
         toc: fields.take("toc", "`true` or `false`").unwrap_or(true),
         related: fields
-            .take("related", "a list of page references")
+            .take_strings("related", "a list of page references")
             .unwrap_or_default(),
         taxonomies: take_taxonomies(&mut fields, taxonomies),
         extra: fields
@@ -225,7 +288,7 @@ fn take_taxonomies(
         .iter()
         .map(AsRef::as_ref)
         .filter_map(|name| {
-            let terms: Vec<String> = fields.take(name, "a list of terms, such as `[a, b]`")?;
+            let terms = fields.take_strings(name, "a list of terms, such as `[a, b]`")?;
             Some((name.to_string(), terms))
         })
         .collect()

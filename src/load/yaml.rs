@@ -92,6 +92,38 @@ impl Fields {
         }
     }
 
+    /// Removes `key` as a list of strings. A list with an item of another
+    /// type is reported by that item (`item 1 is the number `1``), not as
+    /// "found a list", which is what the author wrote.
+    pub fn take_strings(&mut self, key: &str, expected: &str) -> Option<Vec<String>> {
+        let value = self.map.remove(key)?;
+        let Value::Sequence(items) = &value else {
+            self.type_error(key, expected, &value);
+            return None;
+        };
+        let Some((index, item)) = items
+            .iter()
+            .enumerate()
+            .find(|(_, item)| !matches!(item, Value::String(_)))
+        else {
+            return serde_yaml::from_value(value).ok();
+        };
+        let (found, help) = match item {
+            Value::Null => (
+                "empty".to_string(),
+                "remove the empty item, or write one where it is",
+            ),
+            Value::Sequence(_) | Value::Mapping(_) => (
+                describe(item),
+                "write each item as text; a `[` or `{` inside the list starts another list or mapping",
+            ),
+            _ => (describe(item), "put it in quotes to use it as text"),
+        };
+        let message = format!("`{key}` must be {expected}: item {} is {found}", index + 1);
+        self.value_error(key, message, Some(help.to_string()));
+        None
+    }
+
     /// Removes `key` as a raw YAML value (for free-form maps like `extra`).
     pub fn take_value(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key)
@@ -144,7 +176,11 @@ impl Fields {
         for key in leftover {
             let name = match &key {
                 Value::String(s) => s.clone(),
-                other => format!("{other:?}"),
+                Value::Bool(_) | Value::Number(_) => scalar_text(&key),
+                other => {
+                    self.diagnostics.push(self.complex_key(what, other));
+                    continue;
+                }
             };
             let (line, col) = self.key_position(&name);
             let mut diagnostic =
@@ -156,6 +192,31 @@ impl Fields {
             self.diagnostics.push(diagnostic);
         }
         self.diagnostics
+    }
+}
+
+impl Fields {
+    /// A key written with YAML's `? ` (a list or mapping as a key), which no
+    /// file of knead's has: keys are names.
+    fn complex_key(&self, what: &str, key: &Value) -> Diagnostic {
+        Diagnostic::error(
+            &self.path,
+            format!(
+                "a {what} key must be a name such as `title`, found {}",
+                describe(key)
+            ),
+        )
+        .at(self.origin.first_line, 1)
+        .with_help("remove the `? ` line and its `: ` value, and write `name: value` instead")
+    }
+}
+
+/// A number or boolean key as written (`1: x` reads as the key `1`).
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -201,9 +262,32 @@ fn yaml_error_diagnostic(
             1,
         ),
     };
-    Diagnostic::error(path, format!("invalid YAML: {}", lines.translate_message(&err.to_string())))
+    let message = err.to_string();
+    if let Some((key, number)) = number_too_large(&message) {
+        return Diagnostic::error(
+            path,
+            format!(
+                "`{key}` is {number}, too large a number: whole numbers go from {} to {}",
+                i64::MIN,
+                u64::MAX
+            ),
+        )
+        .at(line, col)
+        .with_help("write a smaller number, or put it in quotes to keep it as text");
+    }
+    Diagnostic::error(path, format!("invalid YAML: {}", lines.translate_message(&message)))
         .at(line, col)
         .with_help("check the indentation and quoting here; values containing `: ` or starting with `[`, `{`, `*`, `&` or `@` need quotes")
+}
+
+/// The key and digits of the parser's message for an integer beyond 64 bits
+/// (`weight: invalid type: integer `999…` as u128, expected any YAML
+/// value`), which names Rust types an author never wrote.
+fn number_too_large(message: &str) -> Option<(&str, &str)> {
+    let (key, rest) = message.split_once(": invalid type: integer `")?;
+    let (number, rest) = rest.split_once('`')?;
+    let wide = rest.starts_with(" as u128") || rest.starts_with(" as i128");
+    wide.then_some((key, number))
 }
 
 /// The YAML parser's lines, for turning its positions into file positions.

@@ -11,21 +11,23 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::names::CONTENT_DIR;
 use crate::publish::RenderedFile;
 use crate::site::Site;
+use crate::slug::nfc;
 use crate::templates::PageRenderer;
 
 /// What goes where, relative to the output folder.
 #[derive(Debug, Default)]
 pub struct OutputPlan {
     pub(super) files: BTreeMap<PathBuf, PlannedFile>,
-    /// Lower-cased path → the path as planned: case-insensitive hosts and file
-    /// systems (macOS, Windows, some object stores) keep one of two such files.
+    /// Lower-cased path in NFC → the path as planned: case-insensitive hosts
+    /// and file systems (macOS, Windows, some object stores) keep one of two
+    /// such files, and so does macOS of two names in NFC and NFD.
     folded: HashMap<String, PathBuf>,
     /// Lower-cased folder → a planned file inside it.
     folders: HashMap<String, PathBuf>,
 }
 
 fn fold(path: &Path) -> String {
-    path.to_string_lossy().to_lowercase()
+    nfc(&path.to_string_lossy()).to_lowercase()
 }
 
 #[derive(Debug)]
@@ -139,8 +141,15 @@ impl OutputPlan {
         let shown = rel_path.display();
         if let Some(existing) = self.folded.get(&fold(rel_path)) {
             let origin = self.files[existing].origin.display();
+            let text = |path: &Path| nfc(&path.to_string_lossy());
             return Some(if existing == rel_path {
                 format!("writes output file {shown}, which {origin} writes too")
+            } else if text(existing) == text(rel_path) {
+                format!(
+                    "writes output file {shown}, which differs only in Unicode normalisation \
+                     (NFC or NFD) from {} written by {origin}; macOS would keep only one of them",
+                    existing.display()
+                )
             } else {
                 format!(
                     "writes output file {shown}, which differs only in letter case from {} \

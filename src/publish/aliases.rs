@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::names::{is_reserved_output_name, name_too_long};
 use crate::publish::RenderedFile;
 use crate::render::markdown::escape_html;
 use crate::site::{Page, PageId, Site};
@@ -36,6 +37,10 @@ pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFi
                 ));
                 continue;
             };
+            if let Some(problem) = alias_name_problem(&site_path) {
+                diagnostics.push(error(problem, "choose another path for the alias"));
+                continue;
+            }
             let key = site_path.to_lowercase();
             if let Some(owner) = taken.get(&key) {
                 diagnostics.push(error(
@@ -107,6 +112,20 @@ fn normalize(alias: &str) -> Option<String> {
         path.push('/');
     }
     Some(path)
+}
+
+/// Why the output file of the alias at `site_path` cannot be written: a
+/// name too long for the file system, or one of knead's own files (the
+/// redirect would replace it, or need it to be a folder).
+fn alias_name_problem(site_path: &str) -> Option<String> {
+    let mut segments = site_path.split('/').filter(|s| !s.is_empty());
+    let first = segments.clone().next()?;
+    if is_reserved_output_name(first) {
+        return Some(format!(
+            "alias {site_path} names {first}, which knead writes itself"
+        ));
+    }
+    segments.find_map(|segment| name_too_long("a segment of the alias", segment))
 }
 
 fn is_html_file(path: &str) -> bool {

@@ -79,14 +79,14 @@ fn last_change(page: &Page) -> Option<&PageDate> {
 /// A full RFC 3339 timestamp in UTC, as Atom requires: a plain date is
 /// midnight UTC (`2024-05-01T00:00:00Z`), a time with an offset is converted.
 fn rfc3339(date: &PageDate) -> String {
-    date.instant.to_string()
+    format!("{}Z", date.utc)
 }
 
 /// A sitemap `<lastmod>` (W3C Datetime): a plain date stays a date, a time
 /// becomes RFC 3339 in UTC.
 fn w3c_datetime(date: &PageDate) -> String {
     if date.is_date_only() {
-        date.instant.strftime("%Y-%m-%d").to_string()
+        date.utc.date().to_string()
     } else {
         rfc3339(date)
     }

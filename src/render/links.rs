@@ -24,7 +24,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
 use crate::load::discover::slash_path;
 use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
 use crate::site::{Draft, OutputFiles, PageId, Site};
-use crate::slug::slugify;
+use crate::slug::{nfc, slugify};
 
 /// How many candidates an error lists at most when there is no close match.
 const CANDIDATES_LISTED: usize = 8;
@@ -32,7 +32,7 @@ const CANDIDATES_LISTED: usize = 8;
 /// Everything a link can point at.
 pub struct LinkIndex<'s> {
     site: &'s Site,
-    /// Content path (`types/swedish.md`) → page.
+    /// Content path (`types/swedish.md`), in NFC → page.
     by_path: HashMap<String, PageId>,
     /// Site path (`/types/swedish/`) → page.
     by_url: HashMap<&'s str, PageId>,
@@ -44,7 +44,8 @@ pub struct LinkIndex<'s> {
     /// Everything else a link may name: assets, static files, taxonomy and
     /// term pages, generated files.
     files: &'s OutputFiles,
-    draft_paths: HashMap<&'s str, &'s Draft>,
+    /// Content path in NFC → the draft.
+    draft_paths: HashMap<String, &'s Draft>,
     /// Lowercase title and slug of each draft → the draft.
     draft_names: HashMap<String, &'s Draft>,
 }
@@ -118,7 +119,7 @@ impl<'s> LinkIndex<'s> {
             draft_names: HashMap::new(),
         };
         for (id, page) in site.pages.iter().enumerate() {
-            index.by_path.insert(slash_path(&page.rel_path), id);
+            index.by_path.insert(nfc(&slash_path(&page.rel_path)), id);
             index.by_url.entry(page.url.as_str()).or_insert(id);
             index
                 .by_title
@@ -136,10 +137,10 @@ impl<'s> LinkIndex<'s> {
         for asset in &site.assets {
             index
                 .assets
-                .insert(slash_path(&asset.rel_path), asset.url.as_str());
+                .insert(nfc(&slash_path(&asset.rel_path)), asset.url.as_str());
         }
         for draft in &site.drafts {
-            index.draft_paths.insert(draft.rel_path.as_str(), draft);
+            index.draft_paths.insert(nfc(&draft.rel_path), draft);
             index.draft_names.insert(wiki_title(&draft.title), draft);
             index.draft_names.insert(draft.slug.clone(), draft);
         }
@@ -212,7 +213,8 @@ impl<'s> LinkIndex<'s> {
     }
 
     fn content_path(&self, path: &str, from: PageId, form: Form) -> Result<Destination, Broken> {
-        let path = path.trim_start_matches('/');
+        let path = nfc(path.trim_start_matches('/'));
+        let path = path.as_str();
         if let Some(&id) = self.by_path.get(path) {
             return Ok(Destination::Page(id));
         }
@@ -321,11 +323,31 @@ impl<'s> LinkIndex<'s> {
             fragment: fragment.clone(),
         };
         if name.is_empty() {
-            return Ok(target(from));
+            return match &fragment {
+                Some(anchor) if !anchor.is_empty() => Ok(target(from)),
+                _ => Err(Broken::new(
+                    "this wiki link names no page".into(),
+                    Some("write a page's title, slug or path, such as [[Swedish Massage]], or [[#anchor]] for a heading of this page".into()),
+                )),
+            };
         }
         if name.contains('/') {
             return self.wiki_path(name, from).map(target);
         }
+        let mut candidates = self.wiki_candidates(name);
+        if let Some(stem) = name.strip_suffix(".md").filter(|_| candidates.is_empty()) {
+            // `[[t.md]]` names the file t.md, which `[[t]]` finds by its slug.
+            candidates = self.wiki_candidates(stem);
+        }
+        match candidates[..] {
+            [id] => Ok(target(id)),
+            [] => Err(self.wiki_miss(name)),
+            _ => Err(self.ambiguous(name, &candidates, from)),
+        }
+    }
+
+    /// The pages whose title or slug is `name`, each once.
+    fn wiki_candidates(&self, name: &str) -> Vec<PageId> {
         let mut candidates: Vec<PageId> = self
             .by_title
             .get(&wiki_title(name))
@@ -336,15 +358,11 @@ impl<'s> LinkIndex<'s> {
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        match candidates[..] {
-            [id] => Ok(target(id)),
-            [] => Err(self.wiki_miss(name)),
-            _ => Err(self.ambiguous(name, &candidates, from)),
-        }
+        candidates
     }
 
     fn wiki_path(&self, name: &str, from: PageId) -> Result<PageId, Broken> {
-        let path = name.trim_start_matches("@/").trim_start_matches('/');
+        let path = nfc(name.trim_start_matches("@/").trim_start_matches('/'));
         let tries = if path.ends_with(".md") {
             vec![path.to_string()]
         } else {
@@ -358,7 +376,7 @@ impl<'s> LinkIndex<'s> {
         if let Some(&id) = tries.iter().find_map(|p| self.by_path.get(p)) {
             return Ok(id);
         }
-        if let Some(draft) = tries.iter().find_map(|p| self.draft_paths.get(p.as_str())) {
+        if let Some(draft) = tries.iter().find_map(|p| self.draft_paths.get(p)) {
             return Err(draft_error(draft));
         }
         let help = suggest(&tries[0], self.by_path.keys().map(String::as_str))
@@ -424,9 +442,9 @@ fn draft_error(draft: &Draft) -> Broken {
     )
 }
 
-/// Titles match ignoring case and runs of spaces.
+/// Titles match ignoring case, runs of spaces and Unicode normalisation.
 pub(crate) fn wiki_title(title: &str) -> String {
-    title
+    nfc(title)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -15,6 +15,7 @@ use crate::load::discover::MarkdownFile;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::names::CONTENT_DIR;
+use crate::names::name_too_long;
 use crate::slug::slugify;
 
 pub struct SiteOptions {
@@ -138,6 +139,20 @@ fn parse_page(
     header.shrink_to_fit();
     let mut page = Page::new(kind, file.rel_path, meta, header);
     page.slug = slug;
+    if let Some(problem) = name_too_long("the slug", &page.slug) {
+        let given = Vec::from_iter(page.meta.slug.clone());
+        let (line, col) = page
+            .entry_positions("slug", &given)
+            .first()
+            .copied()
+            .unwrap_or((1, 1));
+        diagnostics.push(
+            Diagnostic::error(&display, problem)
+                .at(line, col)
+                .with_help("write a shorter `slug:`, or rename the file"),
+        );
+        return None;
+    }
     Some((page, body))
 }
 

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::config::Taxonomy;
+use crate::names::name_too_long;
 use crate::site::{Page, PageId, TaxonomyTerms, Term, TermRef, term_page_order};
 use crate::slug::slugify;
 
@@ -62,10 +63,19 @@ impl TermFolder {
         else {
             return;
         };
-        for spelling in terms {
+        let positions = page.entry_positions(taxonomy, terms);
+        for (spelling, &(line, col)) in terms.iter().zip(&positions) {
             let slug = slugify(spelling);
             if slug.is_empty() {
                 diagnostics.push(empty_term(page, taxonomy, spelling));
+                continue;
+            }
+            if let Some(problem) = name_too_long(&format!("the {taxonomy} term"), &slug) {
+                diagnostics.push(
+                    Diagnostic::error(page.display_path(), problem)
+                        .at(line, col)
+                        .with_help("use a shorter term"),
+                );
                 continue;
             }
             let index = *self.by_slug.entry(slug.clone()).or_insert_with(|| {

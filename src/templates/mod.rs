@@ -53,8 +53,10 @@ pub fn queue_renders(
     let lookup = Arc::new(Lookup::new(site, &values, Arc::clone(&input.files)));
     let templates = match load_templates(input.templates, &lookup) {
         Ok(templates) => templates,
-        Err(diagnostic) => {
-            diagnostics.push(diagnostic);
+        Err(errors) => {
+            for diagnostic in errors {
+                diagnostics.push(diagnostic);
+            }
             return PageRenderer::default();
         }
     };

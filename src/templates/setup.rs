@@ -25,7 +25,7 @@ pub(super) struct Templates {
 pub(super) fn load_templates(
     files: &BTreeMap<String, TemplateFile>,
     lookup: &Arc<Lookup>,
-) -> Result<Templates, Diagnostic> {
+) -> Result<Templates, Vec<Diagnostic>> {
     let paths: BTreeMap<String, PathBuf> = files
         .iter()
         .map(|(name, file)| (name.clone(), file.display_path.clone()))
@@ -47,7 +47,7 @@ pub(super) fn load_templates(
             .iter()
             .map(|(name, file)| (name.as_str(), file.text.as_str())),
     )
-    .map_err(|err| tera_diagnostic(&err, &paths))?;
+    .map_err(|err| load_diagnostics(&err, &paths))?;
     Ok(Templates {
         tera,
         files: paths,
@@ -87,6 +87,69 @@ pub(super) fn tera_diagnostic(err: &tera::Error, files: &BTreeMap<String, PathBu
         cause = inner.source();
     }
     diagnostic
+}
+
+/// The errors of loading the templates. Tera reports unknown functions,
+/// filters, tests, components and blocks, found once every template is
+/// parsed, as one message of compiler-style reports (`error: Unknown
+/// function `x``, then ` --> page.html:2:21` and the source): each becomes
+/// a one-line diagnostic at its position, like every other error. They are
+/// found before any page is rendered, so they name no page.
+fn load_diagnostics(err: &tera::Error, files: &BTreeMap<String, PathBuf>) -> Vec<Diagnostic> {
+    let reports = match err.kind() {
+        tera::ErrorKind::Msg(text) => reference_reports(text, files),
+        _ => Vec::new(),
+    };
+    if reports.is_empty() {
+        vec![tera_diagnostic(err, files)]
+    } else {
+        reports
+    }
+}
+
+fn reference_reports(text: &str, files: &BTreeMap<String, PathBuf>) -> Vec<Diagnostic> {
+    let mut lines = text.lines().peekable();
+    let mut diagnostics = Vec::new();
+    while let Some(line) = lines.next() {
+        let Some(message) = line.strip_prefix("error: ") else {
+            continue;
+        };
+        let location = lines
+            .peek()
+            .and_then(|next| next.trim_start().strip_prefix("--> "));
+        let Some((name, line, col)) = location.and_then(split_location) else {
+            continue;
+        };
+        let file = files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name));
+        diagnostics.push(
+            Diagnostic::error(file, lower_first(message))
+                .at(line, col)
+                .with_help(
+                    "check the name: knead adds the filters `date` and `json` and the functions \
+                     `get_url` and `get_page` to Tera's own",
+                ),
+        );
+    }
+    diagnostics
+}
+
+/// `page.html:2:21` → (`page.html`, 2, 21).
+fn split_location(location: &str) -> Option<(&str, usize, usize)> {
+    let (rest, col) = location.rsplit_once(':')?;
+    let (name, line) = rest.rsplit_once(':')?;
+    Some((name, line.parse().ok()?, col.trim().parse().ok()?))
+}
+
+/// `Unknown function` → `unknown function`, as knead's messages start.
+fn lower_first(message: &str) -> String {
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `{{ page.date | date(format="%B %-d, %Y") }}`: formats an ISO date as written

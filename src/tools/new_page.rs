@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Error};
 use crate::load::config::Taxonomy;
 use crate::load::discover::is_ignored;
 use crate::names::CONTENT_DIR;
-use crate::slug::slugify;
+use crate::slug::{nfc, slugify};
 
 const SECTION_INDEX: &str = "_index.md";
 const FOLDER_PAGE_INDEX: &str = "index.md";
@@ -150,7 +150,63 @@ fn check_new_path(root: &Path, rel_path: &Path) -> Result<Vec<PathBuf>, String> 
     check_inside_root(root, &deepest_existing)?;
     check_folder_pages(&content_dir, rel_path, &folders)?;
     check_url_twin(&content_dir, rel_path)?;
+    check_name_twins(&content_dir, rel_path)?;
     Ok(missing)
+}
+
+/// Refuses a folder or page whose name differs from one beside it only in
+/// letter case, `_` or `-`, or Unicode normalisation (`First-Session.md`
+/// beside `first-session.md`, an NFD `café.md` beside an NFC one): both
+/// would get one URL, so the next build would fail, and case-insensitive or
+/// normalising file systems keep only one of them.
+fn check_name_twins(content_dir: &Path, rel_path: &Path) -> Result<(), String> {
+    let mut steps = folders_of(rel_path);
+    if !is_index(rel_path) {
+        steps.push(rel_path.to_path_buf());
+    }
+    for step in steps {
+        if content_dir.join(&step).symlink_metadata().is_ok() {
+            continue;
+        }
+        let parent = step.parent().unwrap_or(Path::new(""));
+        if let Some(twin) = twin_in(&content_dir.join(parent), &step)? {
+            return Err(format!(
+                "{} would have the same URL as {}, whose name differs only in letter case, `_` or `-`, or Unicode normalisation; use that one, or choose another name",
+                Path::new(CONTENT_DIR).join(&step).display(),
+                Path::new(CONTENT_DIR).join(parent).join(twin).display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name in `dir` that would make the same URL as `step`'s last name,
+/// a folder for a folder and a Markdown file for a file. `None` once the
+/// folder does not exist: nothing is beside a name in a folder to be made.
+fn twin_in(dir: &Path, step: &Path) -> Result<Option<String>, String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let wanted_is_file = step.extension().is_some_and(|e| e == "md");
+    let key = |name: &Path| {
+        let stem = if wanted_is_file {
+            name.with_extension("")
+        } else {
+            name.to_path_buf()
+        };
+        slugify(&nfc(&stem.to_string_lossy()))
+    };
+    let wanted = key(step.file_name().map_or(step, Path::new));
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+        let other = PathBuf::from(entry.file_name());
+        let other_is_file = other.extension().is_some_and(|e| e == "md");
+        let same_kind = entry.path().is_dir() != wanted_is_file && other_is_file == wanted_is_file;
+        if same_kind && !wanted.is_empty() && key(&other) == wanted {
+            return Ok(Some(other.to_string_lossy().into_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// `a/b/c.md` → `a`, `a/b`.

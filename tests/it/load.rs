@@ -583,3 +583,44 @@ fn serve_answers_10000_requests_during_100_rebuilds() {
         "RSS grew from {before} KiB to {after} KiB"
     );
 }
+
+const LARGE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+const SLOW_READERS: usize = 8;
+
+/// A client that asked for a file and read only the first bytes of it.
+fn start_slow_read(port: u16, path: &str) -> TcpStream {
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut first = [0; 4096];
+    let read = stream.read(&mut first).expect("the answer starts");
+    assert!(first[..read].starts_with(b"HTTP/1.1 200"), "{read} bytes");
+    stream
+}
+
+#[test]
+fn serve_streams_a_large_file_to_slow_clients_in_bounded_memory() {
+    let site = site_with_page();
+    let big = site.path("static/big.bin");
+    std::fs::create_dir_all(big.parent().expect("folder")).expect("static folder");
+    // Sparse: no disk is spent, the bytes read are zeros.
+    let file = std::fs::File::create(&big).expect("create");
+    file.set_len(LARGE_FILE_BYTES).expect("size");
+    let server = Server::start(&site, &[]);
+    let before = rss_kib(server.pid());
+    let mut readers: Vec<TcpStream> = (0..SLOW_READERS)
+        .map(|_| start_slow_read(server.port, "/big.bin"))
+        .collect();
+    let during = rss_kib(server.pid());
+    if let (Some(before), Some(during)) = (before, during) {
+        // Reading the file whole per request took 8 × 64 MiB.
+        let grown_mib = during.saturating_sub(before) / 1024;
+        assert!(grown_mib < 48, "grew by {grown_mib} MiB with slow readers");
+    }
+    let mut rest = Vec::new();
+    readers[0].read_to_end(&mut rest).expect("read the rest");
+    let head_end = rest.len() as u64;
+    assert!(head_end > LARGE_FILE_BYTES - 4096, "got {head_end} bytes");
+    assert!(rest.iter().all(|&b| b == 0));
+}

@@ -5,6 +5,7 @@
 mod harness;
 mod incremental;
 
+mod author_errors;
 mod browser;
 mod build_output;
 mod bundled_site;

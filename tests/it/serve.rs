@@ -385,3 +385,122 @@ fn serve_tells_pages_to_swap_stylesheets_or_reload() {
     site.file("content/a.md", &page("title: A", "Second text."));
     events.wait_for("event: reload\ndata: reload\n");
 }
+
+#[test]
+fn serve_refuses_two_host_headers_and_judges_absolute_targets_by_their_authority() {
+    let site = site();
+    let server = Server::start(&site, &[]);
+    let port = server.port;
+    let twice = server.send(&format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example"
+    ));
+    assert_eq!(twice.status, 400, "{twice:?}");
+    let foreign = server.send(&format!(
+        "GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1:{port}"
+    ));
+    assert_eq!(foreign.status, 403, "{foreign:?}");
+    // RFC 9112 3.2.2: the target's authority replaces the Host header.
+    let local = server.send(&format!(
+        "GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: evil.example"
+    ));
+    assert_eq!(local.status, 200, "{local:?}");
+}
+
+#[test]
+fn serve_never_serves_the_output_marker() {
+    let site = site();
+    let server = Server::start(&site, &[]);
+    assert!(site.output_exists(".knead-output"));
+    for path in ["/.knead-output", "/%2eknead-output", "/.knead-output/"] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 404, "{path}: {reply:?}");
+        assert!(!reply.body.contains("stamp:"), "{path}: {reply:?}");
+    }
+}
+
+/// A site with a static file of `len` known bytes: byte i is `i % 101`
+/// (ASCII, as `Reply` holds text).
+fn site_with_asset(len: usize) -> TestSite {
+    let site = site();
+    let bytes: Vec<u8> = (0..len).map(|i| (i % 101) as u8).collect();
+    site.bytes("static/clip.bin", &bytes);
+    site
+}
+
+#[test]
+fn serve_answers_byte_ranges() {
+    let site = site_with_asset(1000);
+    let server = Server::start(&site, &[]);
+    let range = |spec: &str| {
+        server.send(&format!(
+            "GET /clip.bin HTTP/1.1\r\nHost: localhost\r\nRange: {spec}"
+        ))
+    };
+    let whole = server.get("/clip.bin");
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+    assert_eq!(whole.header("content-length"), Some("1000"));
+    let middle = range("bytes=10-12");
+    assert_eq!(middle.status, 206, "{middle:?}");
+    assert_eq!(middle.header("content-range"), Some("bytes 10-12/1000"));
+    assert_eq!(middle.header("content-length"), Some("3"));
+    assert_eq!(middle.body.as_bytes(), [10, 11, 12]);
+    let from = range("bytes=998-");
+    assert_eq!(from.header("content-range"), Some("bytes 998-999/1000"));
+    assert_eq!(from.body.as_bytes(), [89, 90], "998 % 101, 999 % 101");
+    let last = range("bytes=-2");
+    assert_eq!(last.header("content-range"), Some("bytes 998-999/1000"));
+    let beyond_end = range("bytes=990-5000");
+    assert_eq!(
+        beyond_end.header("content-range"),
+        Some("bytes 990-999/1000")
+    );
+    let unsatisfiable = range("bytes=1000-1001");
+    assert_eq!(unsatisfiable.status, 416, "{unsatisfiable:?}");
+    assert_eq!(unsatisfiable.header("content-range"), Some("bytes */1000"));
+    // Several ranges would need multipart/byteranges: the whole file instead.
+    let several = range("bytes=0-1,5-6");
+    assert_eq!(several.status, 200, "{several:?}");
+    assert_eq!(several.header("content-length"), Some("1000"));
+    let malformed = range("pages=1-2");
+    assert_eq!(malformed.status, 200);
+}
+
+/// An HTTP date as sent (`Wed, 02 Dec 2026 …`), from `Reply`'s lower case.
+fn capitalized(date: &str) -> String {
+    let mut previous = ' ';
+    date.chars()
+        .map(|c| {
+            let upper = previous == ' ' && c.is_ascii_alphabetic();
+            previous = c;
+            if upper { c.to_ascii_uppercase() } else { c }
+        })
+        .collect::<String>()
+        .replace("Gmt", "GMT")
+}
+
+#[test]
+fn serve_revalidates_with_etag_and_last_modified() {
+    let site = site_with_asset(100);
+    let server = Server::start(&site, &[]);
+    for path in ["/clip.bin", "/"] {
+        let first = server.get(path);
+        assert_eq!(first.status, 200, "{first:?}");
+        let etag = first.header("etag").expect("an ETag").to_owned();
+        let modified = capitalized(first.header("last-modified").expect("a date"));
+        let conditional = |header: &str| {
+            server.send(&format!(
+                "GET {path} HTTP/1.1\r\nHost: localhost\r\n{header}"
+            ))
+        };
+        let same = conditional(&format!("If-None-Match: {etag}"));
+        assert_eq!(same.status, 304, "{path}: {same:?}");
+        assert_eq!(same.body, "");
+        let other = conditional("If-None-Match: \"other\"");
+        assert_eq!(other.status, 200, "{path}: {other:?}");
+        let since = conditional(&format!("If-Modified-Since: {modified}"));
+        assert_eq!(since.status, 304, "{path}: {since:?}");
+        let before = conditional("If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(before.status, 200, "{path}: {before:?}");
+    }
+}
