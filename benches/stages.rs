@@ -194,7 +194,7 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     group.bench_function("render/all_pages/parallel", |b| {
         b.iter(|| {
             let index = LinkIndex::new(&f.site, &f.files);
-            render_pages(&f.site, &index, &f.bodies)
+            render_pages(&f.site, &index, &f.bodies, &Default::default())
         })
     });
     group.bench_function("render/all_pages/serial", |b| {
