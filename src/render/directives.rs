@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// How a component is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,8 +235,12 @@ impl<'a> Scan<'a> {
             fences: Vec::new(),
         };
         let mut at_line_start = false;
+        let mut in_code = false;
         for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
             match event {
+                Event::Text(_) if in_code => {}
+                Event::End(TagEnd::CodeBlock) => in_code = false,
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => in_code = true,
                 Event::Text(_) => {
                     if at_line_start {
                         scan.line_starts.push(range.start);
@@ -249,6 +253,7 @@ impl<'a> Scan<'a> {
                 | Event::HardBreak => at_line_start = true,
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                     scan.fence(&info, range.start);
+                    in_code = true;
                     at_line_start = false;
                 }
                 _ => at_line_start = false,
