@@ -195,8 +195,11 @@ fn parse_csv(text: &str) -> Result<Value, (usize, String)> {
         .map(Value::Array)
 }
 
-/// Each non-empty row's fields, with the offset where the row starts.
-fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<String>)>, (usize, String)> {
+/// A CSV row: the offset where it starts, and its fields.
+type Row = (usize, Vec<String>);
+
+/// Each non-empty row.
+fn csv_rows(text: &str) -> Result<Vec<Row>, (usize, String)> {
     let mut rows = Vec::new();
     let mut fields = Vec::new();
     let mut field = String::new();
@@ -246,7 +249,8 @@ mod tests {
 
     #[test]
     fn csv_rows_are_maps_keyed_by_the_header() {
-        let value = parse_csv("name,note\r\nA,\"x, \"\"y\"\"\"\n\nB,\"two\nlines\"\n").expect("csv");
+        let value =
+            parse_csv("name,note\r\nA,\"x, \"\"y\"\"\"\n\nB,\"two\nlines\"\n").expect("csv");
         assert_eq!(
             value,
             serde_json::json!([
@@ -266,11 +270,16 @@ mod tests {
     #[test]
     fn files_nest_by_folder_and_clash_by_stem() {
         let mut data = SiteData::default();
-        data.insert(Path::new("a/b.yaml"), Value::from(1)).expect("first");
+        data.insert(Path::new("a/b.yaml"), Value::from(1))
+            .expect("first");
         assert!(data.insert(Path::new("a/b.json"), Value::from(2)).is_err());
         assert!(data.insert(Path::new("a.csv"), Value::from(3)).is_err());
         assert_eq!(data.tree(), serde_json::json!({"a": {"b": 1}}));
         assert_eq!(data.file("a/b.yaml"), Ok(&Value::from(1)));
-        assert!(data.file("a/b.yml").expect_err("missing").contains("a/b.yaml"));
+        assert!(
+            data.file("a/b.yml")
+                .expect_err("missing")
+                .contains("a/b.yaml")
+        );
     }
 }

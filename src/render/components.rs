@@ -126,18 +126,16 @@ fn declaration(tera: &Tera, name: &str) -> Result<Declared, String> {
                     .ok_or("the metadata `inline` is true or false")?;
             }
             "links" => {
-                let map = value
-                    .as_map()
-                    .ok_or("the metadata `links` maps argument names to \"page\", \"link\" or \"image\"")?;
+                let map = value.as_map().ok_or(
+                    "the metadata `links` maps argument names to \"page\", \"link\" or \"image\"",
+                )?;
                 for (arg, kind) in map {
                     let kind = match kind.as_str() {
                         Some("page") => LinkArg::Page,
                         Some("link") => LinkArg::Link,
                         Some("image") => LinkArg::Image,
                         _ => {
-                            return Err(format!(
-                                "links.{arg} is \"page\", \"link\" or \"image\""
-                            ));
+                            return Err(format!("links.{arg} is \"page\", \"link\" or \"image\""));
                         }
                     };
                     links.insert(arg.to_string(), kind);
@@ -375,8 +373,9 @@ impl<'a> Expander<'_, 'a> {
         let frame = self.frames.remove(position);
         if position != self.frames.len() || frame.depth != self.depth {
             let name = &self.prepared.calls[call].name;
-            let message =
-                format!("`{name}` starts inside a list item, blockquote or other block and ends outside it");
+            let message = format!(
+                "`{name}` starts inside a list item, blockquote or other block and ends outside it"
+            );
             self.error(
                 self.prepared.calls[call].name_offset,
                 message,
@@ -544,7 +543,9 @@ impl<'a> Expander<'_, 'a> {
             if link != LinkArg::Page {
                 return Ok(Value::from(url));
             }
-            let title = resolved.and_then(|r| r.label).unwrap_or(written.to_string());
+            let title = resolved
+                .and_then(|r| r.label)
+                .unwrap_or(written.to_string());
             let mut page = tera::Map::new();
             page.insert("url".into(), Value::from(url));
             page.insert("title".into(), Value::from(title));

@@ -248,9 +248,9 @@ impl<'a> Scan<'a> {
                     scan.text.push(range);
                     at_line_start = false;
                 }
-                Event::Start(Tag::Paragraph | Tag::Item)
-                | Event::SoftBreak
-                | Event::HardBreak => at_line_start = true,
+                Event::Start(Tag::Paragraph | Tag::Item) | Event::SoftBreak | Event::HardBreak => {
+                    at_line_start = true
+                }
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                     scan.fence(&info, range.start);
                     in_code = true;
@@ -471,7 +471,10 @@ fn closing_bracket(body: &str, open: usize) -> Option<usize> {
                     return Some(open + i);
                 }
             }
-            '\n' if body[open + i + 1..].trim_start_matches([' ', '\t']).starts_with('\n') => {
+            '\n' if body[open + i + 1..]
+                .trim_start_matches([' ', '\t'])
+                .starts_with('\n') =>
+            {
                 return None;
             }
             _ => {}
@@ -709,7 +712,10 @@ mod tests {
     #[test]
     fn markers_read_back() {
         assert_eq!(Marker::read("<!--knead-open 3-->\n"), Some(Marker::Open(3)));
-        assert_eq!(Marker::read("<knead-call n=\"2\">"), Some(Marker::InlineOpen(2)));
+        assert_eq!(
+            Marker::read("<knead-call n=\"2\">"),
+            Some(Marker::InlineOpen(2))
+        );
         assert_eq!(Marker::read("</knead-call>"), Some(Marker::InlineClose));
         assert_eq!(Marker::read("<!-- other -->"), None);
     }

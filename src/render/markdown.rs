@@ -226,7 +226,8 @@ fn resolve_links<'a>(
     let mut events = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
-    for (event, range) in Parser::new_ext(&prepared.text, parser_options(config)).into_offset_iter() {
+    for (event, range) in Parser::new_ext(&prepared.text, parser_options(config)).into_offset_iter()
+    {
         // Positions in the body as written, not in the text with calls rewritten.
         let range = map.original(range.start)..map.original(range.end);
         missing_alt.observe(&event, &range);

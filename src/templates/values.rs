@@ -10,10 +10,10 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::load::config::BaseUrl;
+use crate::load::data::SiteData;
 use crate::load::discover::slash_path;
 use crate::render::Rendering;
 use crate::render::markdown::TocItem;
-use crate::load::data::SiteData;
 use crate::site::{Page, PageId, Site, TaxonomyTerms};
 
 /// Words per minute for `reading_time`.

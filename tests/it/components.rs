@@ -19,7 +19,10 @@ fn site() -> TestSite {
         "themes/t/templates/components/kbd.html",
         "{% component kbd(os: string = \"any\") {\"inline\": true} %}<kbd data-os=\"{{ os }}\">{{ body }}</kbd>{% endcomponent kbd %}",
     );
-    site.file("content/other.md", &page("title: Other", "## Part\n\nHi.\n"));
+    site.file(
+        "content/other.md",
+        &page("title: Other", "## Part\n\nHi.\n"),
+    );
     site
 }
 
@@ -51,7 +54,10 @@ fn a_container_wraps_markdown_with_links_resolved_and_headings_in_the_toc() {
         "{html}"
     );
     assert!(site.output("p/index.html").contains("toc=inside:Inside:0"));
-    assert!(site.output("other/index.html").contains("backlink=/docs/p/"));
+    assert!(
+        site.output("other/index.html")
+            .contains("backlink=/docs/p/")
+    );
 }
 
 #[test]
@@ -64,7 +70,9 @@ fn a_broken_link_in_a_body_is_an_error_at_its_position() {
     let (line, col) = position_of(&text, "[gone]");
     assert_eq!(
         error_lines(&run),
-        [format!("content/p.md:{line}:{col}: error: no page at content/gone.md")]
+        [format!(
+            "content/p.md:{line}:{col}: error: no page at content/gone.md"
+        )]
     );
 }
 
@@ -247,7 +255,9 @@ fn a_component_that_crosses_a_block_boundary_is_an_error() {
     site.file("content/p.md", &text);
     let run = site.build(&[]);
     run.assert_code(1);
-    run.assert_stderr_has("`box` starts inside a list item, blockquote or other block and ends outside it");
+    run.assert_stderr_has(
+        "`box` starts inside a list item, blockquote or other block and ends outside it",
+    );
 }
 
 #[test]
@@ -314,16 +324,28 @@ fn data_file_errors_are_at_their_line_and_column() {
     run.assert_code(1);
     let lines = error_lines(&run);
     assert_eq!(lines.len(), 3, "{}", run.stderr);
-    assert!(lines[0].starts_with("data/a.yaml:3:1: error: invalid YAML"), "{lines:?}");
-    assert!(lines[1].starts_with("data/b.json:3:3: error: invalid JSON: key must be a string"), "{lines:?}");
-    assert_eq!(lines[2], "data/c.csv:3:1: error: invalid CSV: this row has 1 fields, the header 2");
+    assert!(
+        lines[0].starts_with("data/a.yaml:3:1: error: invalid YAML"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("data/b.json:3:3: error: invalid JSON: key must be a string"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[2],
+        "data/c.csv:3:1: error: invalid CSV: this row has 1 fields, the header 2"
+    );
 }
 
 #[test]
 fn load_data_of_a_missing_file_says_what_is_there() {
     let site = site();
     site.file("data/signs.yaml", "a: 1\n");
-    site.file("templates/index.html", "{% set d = load_data(path=\"sign.yaml\") %}{{ d.a }}");
+    site.file(
+        "templates/index.html",
+        "{% set d = load_data(path=\"sign.yaml\") %}{{ d.a }}",
+    );
     let run = site.build(&[]);
     run.assert_code(1);
     run.assert_stderr_has("there is no data file data/sign.yaml; did you mean \"signs.yaml\"?");
@@ -335,7 +357,11 @@ fn site_with_dough_components() -> TestSite {
     let dough = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/dough/templates/components");
     for entry in fs::read_dir(&dough).expect("dough components") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let text = fs::read_to_string(&path).expect("read component");
         site.file(&format!("themes/t/templates/components/{name}"), &text);
     }
@@ -366,7 +392,9 @@ fn a_callout_type_is_checked_by_the_component() {
     let run = site.build(&[]);
     run.assert_code(1);
     let (line, col) = position_of(&text, "callout");
-    run.assert_stderr_has(&format!("content/p.md:{line}:{col}: error: component `callout` failed"));
+    run.assert_stderr_has(&format!(
+        "content/p.md:{line}:{col}: error: component `callout` failed"
+    ));
     run.assert_stderr_has("callout: type is note, tip, warning or danger, not \"danjer\"");
 }
 
@@ -405,7 +433,10 @@ fn assert_same_as_full_build(site: &TestSite) {
             .filter(|(path, _)| path != Path::new(".knead-output"))
             .collect()
     };
-    assert!(files("output") == files("fresh"), "the watched output differs from a full build");
+    assert!(
+        files("output") == files("fresh"),
+        "the watched output differs from a full build"
+    );
 }
 
 #[test]
@@ -416,13 +447,22 @@ fn editing_a_component_a_data_file_or_a_calling_page_rebuilds_what_uses_it() {
         "themes/t/templates/components/signs.html",
         "{% component signs() %}{% set d = load_data(path=\"signs.yaml\") %}<p class=\"signs\">{{ d.first }}</p>{% endcomponent signs %}",
     );
-    site.file("content/p.md", &page("title: P", "::signs\n\n:::box\nOne.\n:::\n"));
+    site.file(
+        "content/p.md",
+        &page("title: P", "::signs\n\n:::box\nOne.\n:::\n"),
+    );
     let watch = Watch::start(&site);
-    assert!(site.output("p/index.html").contains("<p class=\"signs\">fever</p>"));
+    assert!(
+        site.output("p/index.html")
+            .contains("<p class=\"signs\">fever</p>")
+    );
 
     save(&site, "data/signs.yaml", "first: chest pain\n");
     watch.settle();
-    assert!(site.output("p/index.html").contains("<p class=\"signs\">chest pain</p>"));
+    assert!(
+        site.output("p/index.html")
+            .contains("<p class=\"signs\">chest pain</p>")
+    );
     assert_same_as_full_build(&site);
 
     save(
@@ -431,15 +471,25 @@ fn editing_a_component_a_data_file_or_a_calling_page_rebuilds_what_uses_it() {
         "{% component box(kind: string = \"note\") %}<aside>{{ body }}</aside>{% endcomponent box %}",
     );
     watch.settle();
-    assert!(site.output("p/index.html").contains("<aside><p>One.</p>\n</aside>"));
+    assert!(
+        site.output("p/index.html")
+            .contains("<aside><p>One.</p>\n</aside>")
+    );
     assert_same_as_full_build(&site);
 
-    save(&site, "content/p.md", &page("title: P", "::signs\n\n:::box\nTwo.\n:::\n"));
+    save(
+        &site,
+        "content/p.md",
+        &page("title: P", "::signs\n\n:::box\nTwo.\n:::\n"),
+    );
     let lines = watch.settle();
     assert!(
         lines.iter().any(|l| l.contains("(incremental: ")),
         "a body edit stays incremental: {lines:?}"
     );
-    assert!(site.output("p/index.html").contains("<aside><p>Two.</p>\n</aside>"));
+    assert!(
+        site.output("p/index.html")
+            .contains("<aside><p>Two.</p>\n</aside>")
+    );
     assert_same_as_full_build(&site);
 }
