@@ -194,7 +194,7 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
     group.bench_function("render/all_pages/parallel", |b| {
         b.iter(|| {
             let index = LinkIndex::new(&f.site, &f.files);
-            render_pages(&f.site, &index, &f.bodies)
+            render_pages(&f.site, &index, &f.bodies, &Default::default())
         })
     });
     group.bench_function("render/all_pages/serial", |b| {
@@ -217,7 +217,13 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
             || f.bodies.clone(),
             |bodies| {
                 let mut diagnostics = Diagnostics::default();
-                render_and_link(&f.site, bodies, &f.files, &mut diagnostics)
+                render_and_link(
+                    &f.site,
+                    bodies,
+                    &f.files,
+                    &Default::default(),
+                    &mut diagnostics,
+                )
             },
             BatchSize::PerIteration,
         )
@@ -239,6 +245,7 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
                 let input = TemplateInput {
                     templates: &f.sources.templates,
                     files: Arc::clone(&f.files),
+                    data: Default::default(),
                 };
                 let mut diagnostics = Diagnostics::default();
                 let renderer = queue_renders(
@@ -418,7 +425,13 @@ impl Fixture {
             &mut diagnostics,
         );
         let files = Arc::new(OutputFiles::new(&site, &[]));
-        let rendering = render_and_link(&site, bodies.clone(), &files, &mut diagnostics);
+        let rendering = render_and_link(
+            &site,
+            bodies.clone(),
+            &files,
+            &Default::default(),
+            &mut diagnostics,
+        );
         assert_clean("render_and_link", diagnostics);
         let sample_path = Path::new("section-00").join(page_name(SAMPLE_PAGE));
         let sample_id = site
@@ -431,6 +444,7 @@ impl Fixture {
         let input = TemplateInput {
             templates: &sources.templates,
             files: Arc::clone(&files),
+            data: Default::default(),
         };
         let renderer = queue_renders(
             &site,

@@ -11,6 +11,8 @@ pub const CONTENT_DIR: &str = "content";
 pub const STATIC_DIR: &str = "static";
 pub const TEMPLATES_DIR: &str = "templates";
 pub const THEMES_DIR: &str = "themes";
+/// Data files (YAML, JSON, CSV) for templates and components.
+pub const DATA_DIR: &str = "data";
 
 /// The output folder under the site root when `--output` is not given.
 pub const DEFAULT_OUTPUT_DIR: &str = "output";

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Error};
 use crate::load::config::{BaseUrl, Config};
+use crate::load::data::parse_data;
 use crate::load::discover::{Sources, load_sources};
 use crate::load::read_config;
 use crate::names::DEFAULT_OUTPUT_DIR;
@@ -21,6 +22,7 @@ use crate::output::stamp::{self, DigestInputs, Stamp};
 use crate::output::write::{check_output_dir, recover_output, write_output};
 use crate::publish::search::SearchIndex;
 use crate::publish::{self, aliases};
+use crate::render::components::Components;
 use crate::render::{Rendering, render_and_link};
 use crate::site::build::{Loaded, SiteOptions, load_site};
 use crate::site::{OutputFiles, PageId, Site};
@@ -109,6 +111,7 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
         feed_html,
         static_files,
         files,
+        components,
     } = assemble_site(
         &options.root,
         config,
@@ -134,6 +137,7 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
         feed_html,
         static_files,
         files,
+        components,
         output_dir: summary.output_dir.clone(),
         file_count: summary.files,
     });
@@ -155,6 +159,8 @@ pub struct Assembled {
     pub static_files: BTreeMap<PathBuf, PathBuf>,
     /// The output's files that are not pages, for links and `get_url`.
     pub files: Arc<OutputFiles>,
+    /// What the pages' Markdown may call.
+    pub components: Components,
 }
 
 /// What a clean build made: the assembled site as written, kept by
@@ -170,6 +176,8 @@ pub struct Built {
     /// Output-relative path → source file.
     pub static_files: BTreeMap<PathBuf, PathBuf>,
     pub files: Arc<OutputFiles>,
+    /// For edited pages' calls.
+    pub components: Components,
     pub output_dir: PathBuf,
     /// How many files the output holds.
     pub file_count: usize,
@@ -191,17 +199,21 @@ pub fn assemble_site(
         assets,
         static_files,
         templates,
+        data,
     } = sources;
+    let data = Arc::new(parse_data(&data, diagnostics));
+    let components = Components::new(&templates, &data, diagnostics);
     let Loaded { site, bodies } = load_site(config, markdown, assets, options, diagnostics);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
-    let mut rendering = render_and_link(&site, bodies, &files, diagnostics);
+    let mut rendering = render_and_link(&site, bodies, &files, &components, diagnostics);
     // Before `take_html`: the feed holds the newest pages' HTML.
     let mut generated = publish::publish_files(&site, &rendering, &static_paths);
     let feed_html = publish::feed::feed_html(&site, &rendering);
     let input = TemplateInput {
         templates: &templates,
         files: Arc::clone(&files),
+        data,
     };
     let html = rendering.take_html();
     let renderer = queue_renders(&site, &rendering, html, &input, diagnostics);
@@ -222,6 +234,7 @@ pub fn assemble_site(
         feed_html,
         static_files,
         files,
+        components,
     }
 }
 

@@ -85,7 +85,13 @@ fuzz_target!(|data: &[u8]| {
         &mut diagnostics,
     );
     let files = OutputFiles::new(&loaded.site, &[Path::new("css/site.css")]);
-    render_and_link(&loaded.site, loaded.bodies, &files, &mut diagnostics);
+    render_and_link(
+        &loaded.site,
+        loaded.bodies,
+        &files,
+        &Default::default(),
+        &mut diagnostics,
+    );
     let fuzz_path = Path::new("content").join(FUZZ_PAGE);
     for diagnostic in diagnostics.into_sorted() {
         if diagnostic.path == fuzz_path {

@@ -178,7 +178,8 @@ impl Built {
         let index = LinkIndex::new(&self.site, &self.files);
         let mut results = Vec::with_capacity(edits.len());
         for edit in &edits {
-            let (rendered, found) = render_page(&self.site, &index, edit.id, &edit.body);
+            let (rendered, found) =
+                render_page(&self.site, &index, edit.id, &edit.body, &self.components);
             if !found.diagnostics.is_empty() {
                 return None;
             }

@@ -1,6 +1,6 @@
 //! Watching a site for changes, and `knead build --watch`. Owns which paths
 //! count as a change (site.yaml and everything discovery reads under
-//! content/, static/, templates/ and the active theme, minus ignored names and
+//! content/, data/, static/, templates/ and the active theme, minus ignored names and
 //! the output folder) and the debouncing that turns a burst of events into one
 //! rebuild. It does not decide what a change affects: it hands the changed
 //! paths to an `incremental::Session`.
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::diagnostic::Error;
 use crate::live::incremental::Session;
 use crate::load::discover::{is_ignored, read_text_file};
-use crate::names::{CONFIG_FILE, CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
+use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 use crate::pipeline::{BuildOptions, BuildSummary, failure_report};
 use notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
@@ -27,7 +27,7 @@ const SETTLE: Duration = Duration::from_millis(30);
 const MAX_SETTLE: Duration = Duration::from_secs(1);
 /// The folders under the site root that a build reads, watched recursively;
 /// of themes/, only the active theme's folder.
-const WATCHED_DIRS: [&str; 4] = [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR];
+const WATCHED_DIRS: [&str; 5] = [CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR];
 
 /// Watches one site. The root itself is watched alone (for site.yaml and for
 /// watched folders that appear or vanish), each watched folder recursively,
@@ -184,7 +184,7 @@ fn folder_id(_: &Path) -> Option<FolderId> {
 /// be read for its theme, all of themes/ is watched.
 fn watched_dirs(root: &Path) -> BTreeMap<PathBuf, RecursiveMode> {
     let mut dirs = BTreeMap::new();
-    for name in [CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR] {
+    for name in [CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR] {
         dirs.insert(root.join(name), RecursiveMode::Recursive);
     }
     let themes = root.join(THEMES_DIR);
@@ -356,6 +356,7 @@ mod tests {
             "/site/content/a.md",
             "/site/content/_index.md",
             "/site/content/new-folder",
+            "/site/data/warning_signs.yaml",
             "/site/static/css/s.css",
             "/site/templates/page.html",
             "/site/themes/t/templates/base.html",

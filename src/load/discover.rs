@@ -1,5 +1,5 @@
-//! Discovery: the one stage that reads the site from disk. Walks `content/`, the
-//! theme and the site's `static/` and `templates/` with walkdir (sorted, symlinks
+//! Discovery: the one stage that reads the site from disk. Walks `content/`,
+//! `data/`, the theme and the site's `static/` and `templates/` with walkdir (sorted, symlinks
 //! kept inside the site root), skips ignored files, and loads every text the later
 //! stages need. What it cannot use it reports and skips: symlinks that loop or
 //! lead out of the site, FIFOs and other special files, names that are not
@@ -14,7 +14,8 @@ use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 use crate::load::config::Config;
-use crate::names::{CONFIG_FILE, CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
+use crate::load::data::DataFile;
+use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 
 /// Everything a build reads, loaded into memory.
 #[derive(Debug, Default)]
@@ -29,6 +30,8 @@ pub struct Sources {
     /// Templates by name (`page.html`, `partials/nav.html`); the site's
     /// `templates/` wins over the theme's.
     pub templates: BTreeMap<String, TemplateFile>,
+    /// The files under data/, sorted by path.
+    pub data: Vec<DataFile>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,13 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
             }
         } else {
             sources.assets.push(rel_path);
+        }
+    }
+    let data_dir = root.join(DATA_DIR);
+    for path in walker.files(&data_dir, diagnostics) {
+        if let Some(text) = read_text(root, &path, diagnostics) {
+            let rel_path = strip(&path, &data_dir);
+            sources.data.push(DataFile { rel_path, text });
         }
     }
     let mut layers = Vec::new();

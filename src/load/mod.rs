@@ -1,10 +1,12 @@
 //! Loading: the only stage that reads the site's files. Discovery walks
-//! content/, the theme and static/ and reads every text file once; config
+//! content/, data/, the theme and static/ and reads every text file once; data
+//! parses data/'s YAML, JSON and CSV; config
 //! parses site.yaml and front_matter each page's header, both through the
 //! position-keeping YAML reader in `yaml`. What it returns (`Sources`,
 //! `Config`, `FrontMatter`) is all the later stages know of the disk.
 
 pub mod config;
+pub mod data;
 pub mod discover;
 pub mod front_matter;
 pub(crate) mod yaml;

@@ -223,6 +223,20 @@ fn scalar_text(value: &Value) -> String {
 /// Far deeper than any document the parser accepts (it stops at 128 levels).
 pub(crate) const MAX_DEPTH: usize = 1000;
 
+/// A whole YAML document (a data file), with errors at their file position.
+pub(crate) fn parse_document(path: &Path, text: &str) -> Result<Value, Diagnostic> {
+    let origin = Origin { first_line: 1 };
+    if let Some(offset) = too_deep(text) {
+        let (line, col) = line_col(text, offset);
+        return Err(Diagnostic::error(
+            path,
+            format!("invalid YAML: more than {MAX_DEPTH} `[` and `{{` are open here"),
+        )
+        .at(line, col));
+    }
+    serde_yaml::from_str(text).map_err(|err| yaml_error_diagnostic(path, text, origin, &err))
+}
+
 /// The offset of the `[` or `{` that leaves more than `MAX_DEPTH` of them
 /// open, if one does. The YAML scanner takes time quadratic in the nesting
 /// depth before it reports its own limit (30,000 `[` took half a minute), so

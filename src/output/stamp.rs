@@ -5,7 +5,7 @@
 //! so knead skips rendering and writing. It does not decide what a changed
 //! input affects; any change means a full build.
 //!
-//! Text inputs (site.yaml, Markdown, templates) are hashed by content, which
+//! Text inputs (site.yaml, Markdown, templates, data files) are hashed by content, which
 //! discovery has read anyway; copied files (assets, static files) and the knead
 //! binary itself by their metadata, so that a check never reads a large image:
 //! size and modification time, as make and cargo do, and on Unix also the
@@ -65,6 +65,10 @@ pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
     field(CONFIG_FILE, inputs.config_text.as_bytes());
     for file in &sources.markdown {
         field("md", file.rel_path.to_string_lossy().as_bytes());
+        field("text", file.text.as_bytes());
+    }
+    for file in &sources.data {
+        field("data", file.rel_path.to_string_lossy().as_bytes());
         field("text", file.text.as_bytes());
     }
     for (name, template) in &sources.templates {

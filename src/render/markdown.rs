@@ -11,7 +11,9 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-use crate::diagnostic::LineCursor;
+use super::components::{self, Components};
+use super::directives::{self, OffsetMap};
+use crate::diagnostic::{Diagnostic, LineCursor};
 use crate::load::config::MarkdownConfig;
 use crate::slug::slugify;
 
@@ -35,6 +37,9 @@ pub struct Rendered {
     /// Where images without alt text start, as 1-based (line, column) in the
     /// body (line 1 is the first line after the front matter); see `MissingAlt`.
     pub images_without_alt: Vec<(usize, usize)>,
+    /// Mistakes in component calls, at body positions like
+    /// `images_without_alt`, with no path: the caller knows the file.
+    pub component_errors: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,13 +111,26 @@ pub fn render_markdown(
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
 ) -> Rendered {
+    render_with_components(body, config, links, &Components::default())
+}
+
+/// `render_markdown` for a body that may call components (see `directives`).
+pub fn render_with_components(
+    body: &str,
+    config: &MarkdownConfig,
+    links: &mut dyn LinkResolver,
+    components: &Components,
+) -> Rendered {
+    let prepared = directives::prepare(body, parser_options(config), &|name| {
+        components.is_block(name)
+    });
     let mut headings = HeadingIds::default();
     let mut text = PlainText::default();
     let mut steps = StepsList::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
     let mut missing_alt = MissingAlt::default();
-    let mut parser = resolve_links(body, config, links, &mut missing_alt).into_iter();
+    let mut parser = resolve_links(&prepared, config, links, &mut missing_alt).into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
         steps.observe(&event);
@@ -146,6 +164,8 @@ pub fn render_markdown(
         events.push(Event::End(TagEnd::Heading(level)));
         text.end_block();
     }
+    let mut call_errors = prepared.errors.clone();
+    let events = components::expand(events, &prepared, components, links, &mut call_errors);
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut html_out, events.into_iter());
     Rendered {
@@ -156,7 +176,25 @@ pub fn render_markdown(
         text: text.text,
         steps: steps.items,
         images_without_alt: missing_alt.positions(body),
+        component_errors: call_errors_at(body, call_errors),
     }
+}
+
+/// Call errors at body lines and columns, in body order.
+fn call_errors_at(body: &str, mut errors: Vec<directives::CallError>) -> Vec<Diagnostic> {
+    errors.sort_by_key(|e| e.offset);
+    let mut lines = LineCursor::new(body);
+    errors
+        .into_iter()
+        .map(|error| {
+            let (line, col) = lines.line_col(error.offset);
+            let diagnostic = Diagnostic::error("", error.message).at(line, col);
+            match error.help {
+                Some(help) => diagnostic.with_help(help),
+                None => diagnostic,
+            }
+        })
+        .collect()
 }
 
 /// Footnote labels become `fn-` ids: the renderer uses a label as the id of
@@ -179,15 +217,19 @@ fn prefix_footnote(event: Event<'_>) -> Event<'_> {
 /// headings are resolved too and the table of contents shows their final text.
 /// Images without alt text are noted on the way, while positions are known.
 fn resolve_links<'a>(
-    body: &'a str,
+    prepared: &'a directives::Prepared,
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
     missing_alt: &mut MissingAlt,
 ) -> Vec<Event<'a>> {
+    let map: &OffsetMap = &prepared.map;
     let mut events = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
-    for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+    for (event, range) in Parser::new_ext(&prepared.text, parser_options(config)).into_offset_iter()
+    {
+        // Positions in the body as written, not in the text with calls rewritten.
+        let range = map.original(range.start)..map.original(range.end);
         missing_alt.observe(&event, &range);
         match event {
             Event::Start(Tag::Link {

@@ -1,17 +1,21 @@
 //! Rendering: every page's Markdown to HTML (`markdown`) with its links
-//! resolved against the whole site and checked (`links`), then, with every
+//! resolved against the whole site and checked (`links`) and its component
+//! calls (`directives`) rendered by the components (`components`), then, with every
 //! page's headings known, anchors checked, backlinks filled in and related
 //! pages chosen (`related`). Pages render in parallel; the result is in page
 //! order whatever the threads did.
 
+pub mod components;
+pub mod directives;
 pub mod links;
 pub mod markdown;
 pub mod related;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::site::{OutputFiles, PageId, Site};
+use components::Components;
 use links::{AnchorCheck, LinkIndex, PageLink, PageLinks, PageLinksFound};
 use markdown::Rendered;
 
@@ -66,11 +70,12 @@ pub fn render_and_link(
     site: &Site,
     bodies: Vec<String>,
     files: &OutputFiles,
+    components: &Components,
     diagnostics: &mut Diagnostics,
 ) -> Rendering {
     let index = LinkIndex::new(site, files);
     let mut rendering = Rendering::default();
-    for (rendered, found) in render_pages(site, &index, &bodies) {
+    for (rendered, found) in render_pages(site, &index, &bodies, components) {
         rendering.pages.push(rendered);
         diagnostics.extend(found.diagnostics);
         rendering.links.push(found.links);
@@ -96,11 +101,12 @@ pub fn render_pages(
     site: &Site,
     index: &LinkIndex<'_>,
     bodies: &[String],
+    components: &Components,
 ) -> Vec<(Rendered, PageLinksFound)> {
     bodies
         .par_iter()
         .enumerate()
-        .map(|(id, body)| render_page(site, index, id, body))
+        .map(|(id, body)| render_page(site, index, id, body, components))
         .collect()
 }
 
@@ -110,10 +116,19 @@ pub fn render_page(
     index: &LinkIndex<'_>,
     id: PageId,
     body: &str,
+    components: &Components,
 ) -> (Rendered, PageLinksFound) {
     let mut links = PageLinks::new(index, id, body);
     let options = site.config.markdown;
-    let mut rendered = markdown::render_markdown(body, &options, &mut links);
+    let mut rendered = markdown::render_with_components(body, &options, &mut links, components);
+    let page = site.page(id);
+    for error in rendered.component_errors.drain(..) {
+        let (line, col) = page.file_position(error.line, error.col);
+        links.found.diagnostics.push(Diagnostic {
+            path: page.display_path(),
+            ..error.at(line, col)
+        });
+    }
     if !site.config.search {
         // Only the search index reads the plain text; free it early.
         rendered.text = String::new();

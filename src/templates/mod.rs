@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::data::SiteData;
 use crate::load::discover::TemplateFile;
 use crate::load::discover::slash_path;
 use crate::names::{CONFIG_FILE, NOT_FOUND_FILE};
@@ -31,6 +32,8 @@ pub struct TemplateInput<'a> {
     pub templates: &'a BTreeMap<String, TemplateFile>,
     /// The output's files that are not pages, so `get_url` can check them.
     pub files: Arc<OutputFiles>,
+    /// `site.data` and `load_data`.
+    pub data: Arc<SiteData>,
 }
 
 /// Parses the templates and queues every page and section, each taxonomy and
@@ -49,9 +52,10 @@ pub fn queue_renders(
     input: &TemplateInput<'_>,
     diagnostics: &mut Diagnostics,
 ) -> PageRenderer {
-    let values = ContextValues::new(site, rendering, contents);
+    let mut values = ContextValues::new(site, rendering, contents);
+    values.set_site_data(&input.data);
     let lookup = Arc::new(Lookup::new(site, &values, Arc::clone(&input.files)));
-    let templates = match load_templates(input.templates, &lookup) {
+    let templates = match load_templates(input.templates, &lookup, &input.data) {
         Ok(templates) => templates,
         Err(errors) => {
             for diagnostic in errors {

@@ -1,5 +1,5 @@
 //! Tera set-up: parses every template once per build with knead's filters
-//! (`date`, `json`) and functions (`get_url`, `get_page`) registered, and
+//! (`date`, `json`) and functions (`get_url`, `get_page`, `load_data`) registered, and
 //! turns Tera's errors into diagnostics at the template's file and line.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,9 @@ use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 use super::lookup::{Lookup, get_page, get_url};
 use crate::diagnostic::Diagnostic;
+use crate::load::data::SiteData;
 use crate::load::discover::TemplateFile;
+use crate::render::components::load_data_function;
 
 /// Parsed templates and where each came from, for error messages.
 pub(super) struct Templates {
@@ -25,6 +27,7 @@ pub(super) struct Templates {
 pub(super) fn load_templates(
     files: &BTreeMap<String, TemplateFile>,
     lookup: &Arc<Lookup>,
+    data: &Arc<SiteData>,
 ) -> Result<Templates, Vec<Diagnostic>> {
     let paths: BTreeMap<String, PathBuf> = files
         .iter()
@@ -42,6 +45,7 @@ pub(super) fn load_templates(
     tera.register_function("get_page", move |kwargs: Kwargs, _: &State| {
         get_page(&for_page, &kwargs)
     });
+    tera.register_function("load_data", load_data_function(Arc::clone(data)));
     tera.add_raw_templates(
         files
             .iter()
@@ -129,7 +133,7 @@ fn reference_reports(text: &str, files: &BTreeMap<String, PathBuf>) -> Vec<Diagn
                 .at(line, col)
                 .with_help(
                     "check the name: knead adds the filters `date` and `json` and the functions \
-                     `get_url` and `get_page` to Tera's own",
+                     `get_url`, `get_page` and `load_data` to Tera's own",
                 ),
         );
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use crate::load::config::BaseUrl;
+use crate::load::data::SiteData;
 use crate::load::discover::slash_path;
 use crate::render::Rendering;
 use crate::render::markdown::TocItem;
@@ -175,6 +176,12 @@ impl ContextValues {
             pages,
             taxonomies,
         }
+    }
+
+    /// `site.data`: every data file's value (see `load::data`).
+    pub(super) fn set_site_data(&mut self, data: &SiteData) {
+        let site = std::mem::replace(&mut self.site, Value::none());
+        self.site = with_field(site, "data", Value::from_serializable(&data.tree()));
     }
 
     pub(super) fn context(&self, subject: Subject) -> Context {

@@ -59,6 +59,7 @@ const PAGES = [
   { name: 'home', path: '' },
   { name: 'section', path: 'types/' },
   { name: 'page', path: 'techniques/palm-circling/' },
+  { name: 'components', path: 'components/' },
   { name: 'taxonomy', path: 'tags/' },
   { name: 'term', path: 'tags/beginner/' },
   { name: '404', path: '404.html' },

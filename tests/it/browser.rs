@@ -159,12 +159,24 @@ fn run_node(chromium: &Path, script: &str, args: &[&std::ffi::OsStr]) {
     );
 }
 
+/// A page with every component dough bundles, for axe in light and dark
+/// (`components` in run.mjs's pages).
+const COMPONENTS_PAGE: &str = "---\ntitle: Components\n---\n\
+Intro.\n\n:::callout\nA note.\n:::\n\n:::callout{type=tip}\nA tip.\n:::\n\n\
+:::callout{type=warning}\nA warning.\n:::\n\n\
+:::callout{type=danger}\nRead the [[when-not-to-have-a-massage#warning-signs|warning signs]].\n:::\n\n\
+::technique{duration=\"4 minutes\" pressure=light area=\"lower back\" avoid=\"fresh injuries\"}\n\n\
+:::figure{src=techniques/back-spread-path.svg alt=\"Hands on a back\" credit=\"Drawing: kneading\" licence=\"CC BY 4.0\" licence_url=\"https://creativecommons.org/licenses/by/4.0/\" width=480 height=360}\n\
+The back spread.\n:::\n\n\
+:::link_card{to=\"when-not-to-have-a-massage\"}\nWhat to check first.\n:::\n";
+
 #[test]
 fn headless_chromium_checks() {
     let Some(chromium) = chromium_or_skip() else {
         return;
     };
     let site = TestSite::bundled();
+    site.file("content/components.md", COMPONENTS_PAGE);
     site.build(&["--base-url", "http://127.0.0.1/massage/"])
         .assert_ok();
     run_node(&chromium, "run.mjs", &[site.path("output").as_os_str()]);

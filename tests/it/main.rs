@@ -11,6 +11,7 @@ mod build_output;
 mod bundled_site;
 mod bundled_theme;
 mod check;
+mod components;
 mod content_errors;
 mod faults;
 mod init;
