@@ -22,6 +22,10 @@ pub const SEARCH_INDEX_FILE: &str = "search-index.json";
 /// Rendered from the theme's template of the same name, when it has one.
 pub const NOT_FOUND_FILE: &str = "404.html";
 
+/// The folder of a paginated list's later pagers, as in Zola: pager 2 of
+/// `/guides/` is `/guides/page/2/`.
+pub const PAGER_DIR: &str = "page";
+
 /// Written into every output folder knead creates; knead replaces only folders
 /// that have it, so it never deletes files it did not make.
 pub const MARKER_FILE: &str = ".knead-output";

@@ -206,6 +206,7 @@ pub fn assemble_site(
     let html = rendering.take_html();
     let renderer = queue_renders(&site, &rendering, html, &input, diagnostics);
     generated.extend(aliases::alias_pages(&site, diagnostics));
+    generated.extend(aliases::pager_redirects(&site));
     let search = SearchIndex::new(&site, &rendering);
     generated.extend(search.as_ref().map(SearchIndex::file));
     let copied = CopiedFiles {

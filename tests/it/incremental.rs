@@ -324,3 +324,31 @@ fn output_changed_behind_the_watchers_back_takes_a_full_build() {
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
     assert_same_as_full_build(&site);
 }
+
+#[test]
+fn body_edits_reach_every_pager_that_lists_the_page() {
+    let site = site_with_dependents();
+    site.file(
+        "site.yaml",
+        &format!(
+            "{}search: true\npaginate_by: 1\n",
+            crate::harness::SITE_YAML
+        ),
+    );
+    site.file(
+        "templates/section.html",
+        "section={{ section.title }}\n{% if paginator is defined %}pager={{ paginator.current_index }}\n\
+         {% for p in paginator.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}{% endif %}",
+    );
+    site.file(
+        "templates/term.html",
+        "term={{ term.name }}\n{% for p in paginator.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}",
+    );
+    let watch = Watch::start(&site);
+    assert_same_as_full_build(&site);
+    save_a(&site, "## Start\n\nOne two three four five six.\n");
+    assert_incremental(&watch.settle());
+    assert!(site.output("docs/index.html").contains("words=7"));
+    assert!(site.output("tags/x/index.html").contains("words=7"));
+    assert_same_as_full_build(&site);
+}

@@ -16,6 +16,7 @@ mod init;
 mod links;
 mod load;
 mod new_page;
+mod pagination;
 mod properties;
 mod publish;
 mod rebuilds;
