@@ -207,8 +207,10 @@ pub fn assemble_site(
     let renderer = queue_renders(&site, &rendering, html, &input, diagnostics);
     generated.extend(aliases::alias_pages(&site, diagnostics));
     generated.extend(aliases::pager_redirects(&site));
-    let search = SearchIndex::new(&site, &rendering);
-    generated.extend(search.as_ref().map(SearchIndex::file));
+    let mut search = SearchIndex::new(&site, &rendering);
+    if let Some(index) = search.as_mut() {
+        generated.extend(index.files(&site, &rendering, 0..site.pages.len()));
+    }
     let copied = CopiedFiles {
         root,
         static_files: &static_files,

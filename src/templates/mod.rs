@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::discover::TemplateFile;
 use crate::load::discover::slash_path;
-use crate::names::{CONFIG_FILE, NOT_FOUND_FILE};
+use crate::names::{CONFIG_FILE, NOT_FOUND_FILE, SEARCH_DIR, SEARCH_PAGE_TEMPLATE};
 use crate::render::Rendering;
 use crate::site::{OutputFiles, Page, PageId, PageKind, Pagination, Site};
 use lookup::{Lookup, PAGES_READ};
@@ -86,7 +86,11 @@ pub fn queue_renders(
     }
     queue_taxonomies(site, &mut queue, check, diagnostics);
     if queue.has_template(NOT_FOUND_FILE) {
-        queue.push_404();
+        queue.push_standalone(NOT_FOUND_FILE, PathBuf::from(NOT_FOUND_FILE));
+    }
+    if site.config.search && queue.has_template(SEARCH_PAGE_TEMPLATE) {
+        let rel_path = Path::new(SEARCH_DIR).join("index.html");
+        queue.push_standalone(SEARCH_PAGE_TEMPLATE, rel_path);
     }
     queue
 }
@@ -222,18 +226,14 @@ impl PageRenderer {
         }
     }
 
-    fn push_404(&mut self) {
+    /// A file that shows no page: rendered from `template` with `site` only.
+    fn push_standalone(&mut self, template: &str, rel_path: PathBuf) {
         let source = self
             .templates
             .as_ref()
-            .and_then(|t| t.files.get(NOT_FOUND_FILE).cloned())
+            .and_then(|t| t.files.get(template).cloned())
             .unwrap_or_default();
-        self.push(
-            NOT_FOUND_FILE.into(),
-            Subject::NotFound,
-            PathBuf::from(NOT_FOUND_FILE),
-            source,
-        );
+        self.push(template.into(), Subject::Standalone, rel_path, source);
     }
 
     /// Every queued file: (job, path in the output, the file it comes from).

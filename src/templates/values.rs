@@ -27,7 +27,8 @@ pub(super) enum Subject {
     Taxonomy(usize),
     /// Taxonomy, term.
     Term(usize, usize),
-    NotFound,
+    /// The 404 page and the search page: `site` only.
+    Standalone,
 }
 
 /// One pager of a paginated list: the list's `pages` are sliced into the
@@ -120,7 +121,7 @@ impl ChangedValues {
         match subject {
             Subject::Page(id) | Subject::Section(id) => self.pages.contains(&id),
             Subject::Term(t, i) => self.terms.contains(&(t, i)),
-            Subject::Taxonomy(_) | Subject::NotFound => false,
+            Subject::Taxonomy(_) | Subject::Standalone => false,
         }
     }
 }
@@ -274,7 +275,7 @@ impl ContextValues {
                 context.insert_value("term", self.taxonomies[t].1[i].clone());
                 Some(&self.taxonomies[t].1[i])
             }
-            Subject::NotFound => None,
+            Subject::Standalone => None,
         };
         if let (Some(pager), Some(base)) = (pager, &self.base) {
             let pages = list.and_then(|value| value.get_from_path("pages"));

@@ -21,6 +21,7 @@ mod properties;
 mod publish;
 mod rebuilds;
 mod schema;
+mod search;
 mod serve;
 mod site_graph;
 mod theme_data;
