@@ -244,3 +244,49 @@ fn page_shows_breadcrumbs_toc_chips_backlinks_and_pager() {
         "404 has no search"
     );
 }
+
+/// A long section's pages carry a window of its list, not all of it: the
+/// current page (marked) with five neighbours either side and a link to the
+/// section page, so a page's size does not grow with its section.
+#[test]
+fn a_long_section_shows_a_window_of_its_pages_in_the_sidebar() {
+    let site = crate::harness::TestSite::bundled();
+    site.file(
+        "content/notes/_index.md",
+        "---\ntitle: Notes\ndescription: Many notes.\n---\nNotes.\n",
+    );
+    for i in 1..=60 {
+        site.file(
+            &format!("content/notes/n{i:02}.md"),
+            &format!("---\ntitle: Note {i:02}\ndescription: A note.\nweight: {i}\n---\nText.\n"),
+        );
+    }
+    site.build(&[]).assert_ok();
+    let nav = |path: &str| -> String {
+        let html = site.output(path);
+        let start = html.find("<nav id=\"site-nav\"").expect("sidebar");
+        let end = start + html[start..].find("</nav>").expect("end of sidebar");
+        html[start..end].to_string()
+    };
+    let middle = nav("notes/n30/index.html");
+    let listed: Vec<&str> = middle.matches("href=\"/massage/notes/n").collect();
+    assert_eq!(listed.len(), 11, "{middle}");
+    assert!(middle.contains("<a href=\"/massage/notes/n25/\">Note 25</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/n30/\" aria-current=\"page\">Note 30</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/n35/\">Note 35</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/\">All 60 pages in Notes</a>"));
+    // At the ends the window stays eleven pages long.
+    let first = nav("notes/n01/index.html");
+    assert!(
+        first.contains("Note 11</a>") && !first.contains("Note 12</a>"),
+        "{first}"
+    );
+    let last = nav("notes/n60/index.html");
+    assert!(
+        last.contains("Note 50</a>") && !last.contains("Note 49</a>"),
+        "{last}"
+    );
+    // A short section still lists every page.
+    let techniques = nav("techniques/palm-circling/index.html");
+    assert!(!techniques.contains("All "), "{techniques}");
+}
