@@ -265,7 +265,10 @@ fn bench_templates(c: &mut Criterion, f: &Fixture) {
         )
     });
     group.bench_function("search_index", |b| {
-        b.iter(|| search::SearchIndex::new(black_box(&f.site), &f.rendering).map(|s| s.file()))
+        b.iter(|| {
+            search::SearchIndex::new(black_box(&f.site), &f.rendering)
+                .map(|mut s| s.files(&f.site, &f.rendering, 0..f.site.pages.len()))
+        })
     });
     group.finish();
 }
@@ -454,7 +457,10 @@ impl Fixture {
             &mut diagnostics,
         );
         let mut generated = aliases::alias_pages(&site, &mut diagnostics);
-        generated.extend(search::SearchIndex::new(&site, &rendering).map(|s| s.file()));
+        if let Some(mut index) = search::SearchIndex::new(&site, &rendering) {
+            generated.extend(index.files(&site, &rendering, 0..site.pages.len()));
+        }
+        generated.extend(aliases::pager_redirects(&site));
         assert_clean("queue_renders", diagnostics);
 
         let words: usize = rendering.pages.iter().map(|p| p.word_count).sum();

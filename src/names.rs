@@ -20,9 +20,19 @@ pub const DEFAULT_OUTPUT_DIR: &str = "output";
 pub const SITEMAP_FILE: &str = "sitemap.xml";
 pub const FEED_FILE: &str = "atom.xml";
 pub const ROBOTS_FILE: &str = "robots.txt";
+/// The search index's manifest; its shards and page fragments are in
+/// `SEARCH_DIR` (see `publish::search`).
 pub const SEARCH_INDEX_FILE: &str = "search-index.json";
+pub const SEARCH_DIR: &str = "search";
 /// Rendered from the theme's template of the same name, when it has one.
 pub const NOT_FOUND_FILE: &str = "404.html";
+/// When search is on and the theme has this template, knead renders it to
+/// `search/index.html`: where a search form goes without JavaScript.
+pub const SEARCH_PAGE_TEMPLATE: &str = "search.html";
+
+/// The folder of a paginated list's later pagers, as in Zola: pager 2 of
+/// `/guides/` is `/guides/page/2/`.
+pub const PAGER_DIR: &str = "page";
 
 /// Written into every output folder knead creates; knead replaces only folders
 /// that have it, so it never deletes files it did not make.

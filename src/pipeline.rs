@@ -218,8 +218,11 @@ pub fn assemble_site(
     let html = rendering.take_html();
     let renderer = queue_renders(&site, &rendering, html, &input, diagnostics);
     generated.extend(aliases::alias_pages(&site, diagnostics));
-    let search = SearchIndex::new(&site, &rendering);
-    generated.extend(search.as_ref().map(SearchIndex::file));
+    generated.extend(aliases::pager_redirects(&site));
+    let mut search = SearchIndex::new(&site, &rendering);
+    if let Some(index) = search.as_mut() {
+        generated.extend(index.files(&site, &rendering, 0..site.pages.len()));
+    }
     let copied = CopiedFiles {
         root,
         static_files: &static_files,

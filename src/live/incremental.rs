@@ -150,12 +150,18 @@ impl Built {
             .zip(&texts)
             .filter_map(|(&job, text)| Some((self.renderer.rel_path(job)?, text.as_str())))
             .collect();
-        let search_file = self.search.as_mut().map(|search| {
+        let mut search_files = Vec::new();
+        if let Some(search) = self.search.as_mut() {
+            let shards = search.shard_count();
             for &id in &edited {
                 search.update(&self.site, &self.rendering, id);
             }
-            search.file()
-        });
+            search_files = search.files(&self.site, &self.rendering, edited.iter().copied());
+            // Fewer shards leave files only a full build removes.
+            if search.shard_count() != shards {
+                return None;
+            }
+        }
         let feed_html = &self.feed_html;
         let feed_file = feed_changed
             .then(|| {
@@ -164,7 +170,7 @@ impl Built {
                 })
             })
             .flatten();
-        for file in search_file.iter().chain(&feed_file) {
+        for file in search_files.iter().chain(&feed_file) {
             files.push((&file.rel_path, &file.text));
         }
         let written = update_output(&self.output_dir, &files).ok()?;

@@ -20,6 +20,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "taxonomies",
     "feed",
     "search",
+    "paginate_by",
     "markdown",
     "extra",
 ];
@@ -36,6 +37,9 @@ pub struct Config {
     pub taxonomies: Vec<Taxonomy>,
     pub feed: bool,
     pub search: bool,
+    /// The default for sections and term pages without their own
+    /// `paginate_by`; `None` lists every page on one page, as Zola does.
+    pub paginate_by: Option<usize>,
     pub markdown: MarkdownConfig,
     pub extra: serde_yaml::Value,
 }
@@ -144,6 +148,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let taxonomies = read_taxonomies(&mut fields);
     let feed = fields.take("feed", "`true` or `false`").unwrap_or(false);
     let search = fields.take("search", "`true` or `false`").unwrap_or(false);
+    let paginate_by = take_paginate_by(&mut fields);
     let markdown = read_markdown(&mut fields);
     let extra = fields
         .take_value("extra")
@@ -168,6 +173,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             taxonomies,
             feed,
             search,
+            paginate_by,
             markdown,
             extra,
         }),
@@ -231,6 +237,23 @@ fn read_taxonomies(fields: &mut Fields) -> Vec<Taxonomy> {
     taxonomies
 }
 
+/// `paginate_by:` in site.yaml or a section's front matter: a whole number
+/// of at least 1 (0 would make endless empty pages).
+pub(crate) fn take_paginate_by(fields: &mut Fields) -> Option<usize> {
+    let value: i64 = fields.take("paginate_by", "a whole number such as `20`")?;
+    match usize::try_from(value) {
+        Ok(per_page) if per_page >= 1 => Some(per_page),
+        _ => {
+            fields.value_error(
+                "paginate_by",
+                format!("`paginate_by` must be at least 1, found {value}"),
+                Some("write how many pages each list page shows, such as `paginate_by: 20`, or remove the line to list them all on one page".into()),
+            );
+            None
+        }
+    }
+}
+
 fn read_markdown(fields: &mut Fields) -> MarkdownConfig {
     let Some(value) = fields.take_value("markdown") else {
         return MarkdownConfig::default();
@@ -270,13 +293,24 @@ mod tests {
     #[test]
     fn config_reads_every_key() {
         let text = "title: T\nbase_url: https://e.org/\ndescription: D\nlanguage: de\ntheme: plain\n\
-                    taxonomies: [tags, body_areas]\nfeed: true\nsearch: true\n\
+                    taxonomies: [tags, body_areas]\nfeed: true\nsearch: true\npaginate_by: 7\n\
                     markdown: { smart_punctuation: false, heading_anchors: true }\nextra: { a: 1 }\n";
         let config = parse_config(Path::new("site.yaml"), text).expect("valid");
         assert_eq!(config.taxonomies[1].slug, "body-areas");
         assert!(config.markdown.heading_anchors && !config.markdown.smart_punctuation);
         assert!(config.feed && config.search);
         assert_eq!(config.language, "de");
+        assert_eq!(config.paginate_by, Some(7));
+    }
+
+    #[test]
+    fn paginate_by_must_be_a_positive_whole_number() {
+        for (value, col) in [("0", 14), ("-3", 14), ("ten", 14), ("2.5", 14)] {
+            let text = format!("title: T\nbase_url: https://e.org/\npaginate_by: {value}\n");
+            let errors = parse_config(Path::new("site.yaml"), &text).expect_err(value);
+            assert_eq!((errors[0].line, errors[0].col), (3, col), "{value}");
+            assert!(errors[0].message.contains("paginate_by"), "{value}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "template",
     "toc",
     "related",
+    "paginate_by",
     "extra",
 ];
 
@@ -39,6 +40,8 @@ pub struct FrontMatter {
     pub template: Option<String>,
     pub toc: bool,
     pub related: Vec<String>,
+    /// Sections only: how many pages each pager of the list shows.
+    pub paginate_by: Option<usize>,
     /// Terms per taxonomy, in site.yaml's taxonomy order; only taxonomies the page uses.
     pub taxonomies: Vec<(String, Vec<String>)>,
     pub extra: serde_yaml::Value,
@@ -229,6 +232,7 @@ pub fn parse_front_matter(
         related: fields
             .take_strings("related", "a list of page references")
             .unwrap_or_default(),
+        paginate_by: crate::load::config::take_paginate_by(&mut fields),
         taxonomies: take_taxonomies(&mut fields, taxonomies),
         extra: fields
             .take_value("extra")

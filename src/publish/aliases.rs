@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::names::{is_reserved_output_name, name_too_long};
 use crate::publish::RenderedFile;
 use crate::render::markdown::escape_html;
-use crate::site::{Page, PageId, Site};
+use crate::site::{PageId, Site};
 
 /// The redirect pages of every alias, checked.
 pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFile> {
@@ -67,14 +67,28 @@ pub fn alias_pages(site: &Site, diagnostics: &mut Diagnostics) -> Vec<RenderedFi
             files.push(RenderedFile {
                 rel_path: output_file(&site_path),
                 source: page.display_path(),
-                text: redirect_html(site, page),
+                text: redirect_html(site, &page.meta.title, &page.url),
             });
         }
     }
     files
 }
 
-/// Lower-cased site path → what is there: every page, taxonomy and term page.
+/// The redirect at `<list>/page/1/` of each paginated list, to the list's
+/// own URL, where its first pager is (as in Zola).
+pub fn pager_redirects(site: &Site) -> Vec<RenderedFile> {
+    site.paginations()
+        .into_iter()
+        .map(|list| RenderedFile {
+            rel_path: output_file(&list.pagination.redirect_path()),
+            text: redirect_html(site, &list.title, &list.pagination.url),
+            source: list.origin,
+        })
+        .collect()
+}
+
+/// Lower-cased site path → what is there: every page, taxonomy and term
+/// page, and every pager of a paginated list.
 fn taken_urls(site: &Site) -> HashMap<String, String> {
     let pages = site
         .pages
@@ -93,7 +107,15 @@ fn taken_urls(site: &Site) -> HashMap<String, String> {
         });
         std::iter::once(list).chain(terms)
     });
-    pages.chain(taxonomies).collect()
+    let pagers = site.paginations().into_iter().flat_map(|paginated| {
+        let pagination = paginated.pagination;
+        let list = pagination.url.clone();
+        let later = pagination.later_pagers().collect::<Vec<_>>();
+        std::iter::once(pagination.redirect_path())
+            .chain(later)
+            .map(move |path| (path.to_lowercase(), format!("a pager of the list {list}")))
+    });
+    pages.chain(taxonomies).chain(pagers).collect()
 }
 
 /// `old/swedish` → `/old/swedish/`; `/old.html` stays a file. `None` for
@@ -140,11 +162,11 @@ fn output_file(site_path: &str) -> PathBuf {
     file
 }
 
-fn redirect_html(site: &Site, page: &Page) -> String {
+fn redirect_html(site: &Site, title: &str, site_path: &str) -> String {
     let base = &site.config.base_url;
-    let url = escape_html(&base.url(&page.url));
-    let permalink = escape_html(&base.permalink(&page.url));
-    let title = escape_html(&page.meta.title);
+    let url = escape_html(&base.url(site_path));
+    let permalink = escape_html(&base.permalink(site_path));
+    let title = escape_html(title);
     let language = escape_html(&site.config.language);
     format!(
         "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -27,7 +27,8 @@ struct SitemapEntry {
 }
 
 /// Every page and section (the home page included), taxonomy and term page,
-/// sorted by URL. Alias redirects and the 404 page are not pages to index.
+/// and every pager after the first of a paginated list, sorted by URL. Alias
+/// redirects (`page/1/` among them) and the 404 page are not pages to index.
 fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     let base = &site.config.base_url;
     let pages = site.pages.iter().map(|page| SitemapEntry {
@@ -38,7 +39,11 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
         let terms = taxonomy.terms.iter().map(|term| taxonomy.term_path(term));
         std::iter::once(taxonomy.site_path()).chain(terms)
     });
-    let undated = taxonomies.map(|site_path| SitemapEntry {
+    let pagers = site
+        .paginations()
+        .into_iter()
+        .flat_map(|list| list.pagination.later_pagers().collect::<Vec<_>>());
+    let undated = taxonomies.chain(pagers).map(|site_path| SitemapEntry {
         permalink: base.permalink(&site_path),
         lastmod: None,
     });

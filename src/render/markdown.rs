@@ -26,9 +26,13 @@ pub struct Rendered {
     pub toc: Vec<TocItem>,
     /// Whitespace-separated words of the rendered text.
     pub word_count: usize,
-    /// The rendered text without markup, words separated by single spaces (for
-    /// the search index).
+    /// The rendered text without markup (for the search index): one line per
+    /// block (paragraph, heading, list item, table cell…), words separated by
+    /// single spaces.
     pub text: String,
+    /// Where each heading's line starts in `text`, in document order (the
+    /// order of `anchors`).
+    pub heading_offsets: Vec<usize>,
     /// The items of the first numbered list under a heading "Steps", as plain
     /// text: what a how-to page asks the reader to do, in order.
     pub steps: Vec<String>,
@@ -130,6 +134,7 @@ pub fn render_with_components(
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
     let mut missing_alt = MissingAlt::default();
+    let mut heading_offsets = Vec::new();
     let mut parser = resolve_links(&prepared, config, links, &mut missing_alt).into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
@@ -145,6 +150,8 @@ pub fn render_with_components(
             continue;
         };
         let inner = take_heading_events(&mut parser);
+        text.end_block();
+        heading_offsets.push(text.next_block_offset());
         inner.iter().for_each(|e| text.observe(e));
         let title = plain_text(&inner);
         steps.heading(&title);
@@ -174,6 +181,7 @@ pub fn render_with_components(
         toc: build_toc(flat_toc),
         word_count: text.word_count(),
         text: text.text,
+        heading_offsets,
         steps: steps.items,
         images_without_alt: missing_alt.positions(body),
         component_errors: call_errors_at(body, call_errors),
@@ -505,19 +513,22 @@ fn insert_toc(siblings: &mut Vec<TocItem>, item: TocItem) {
 }
 
 /// The rendered text, as far as words are concerned: text and code, with a break
-/// wherever a block or line ends so words of adjacent blocks do not merge.
+/// wherever a block or line ends so words of adjacent blocks do not merge, and
+/// a new line wherever a block ends so search snippets stay in one block.
 #[derive(Default)]
 struct PlainText {
     text: String,
     words: usize,
     in_word: bool,
+    in_block: bool,
 }
 
 impl PlainText {
     fn observe(&mut self, event: &Event<'_>) {
         match event {
             Event::Text(t) | Event::Code(t) => self.push(t),
-            Event::SoftBreak | Event::HardBreak | Event::Rule => self.end_block(),
+            Event::SoftBreak | Event::HardBreak => self.in_word = false,
+            Event::Rule => self.end_block(),
             Event::End(tag) if !is_inline(tag) => self.end_block(),
             Event::Start(Tag::Item) => self.end_block(),
             _ => {}
@@ -533,9 +544,10 @@ impl PlainText {
             if i > 0 || !self.in_word {
                 self.words += 1;
                 if !self.text.is_empty() {
-                    self.text.push(' ');
+                    self.text.push(if self.in_block { ' ' } else { '\n' });
                 }
             }
+            self.in_block = true;
             self.text.push_str(word);
             self.in_word = true;
         }
@@ -546,6 +558,16 @@ impl PlainText {
 
     fn end_block(&mut self) {
         self.in_word = false;
+        self.in_block = false;
+    }
+
+    /// Where the next block's first word will start.
+    fn next_block_offset(&self) -> usize {
+        if self.text.is_empty() {
+            0
+        } else {
+            self.text.len() + 1
+        }
     }
 
     fn word_count(&self) -> usize {
@@ -727,10 +749,17 @@ mod tests {
     }
 
     #[test]
-    fn text_is_the_rendered_words_joined_by_single_spaces() {
-        let r = render("## A `b`\n\nOne  *two*three.\nfour\n\n- [five](x.md)\n");
-        assert_eq!(r.text, "A b One twothree. four five");
-        assert_eq!(r.text.split(' ').count(), r.word_count);
+    fn text_is_one_line_per_block_of_words_joined_by_single_spaces() {
+        let r = render(
+            "Intro.\n\n## A `b`\n\nOne  *two*three.\nfour\n\n- [five](x.md)\n- six\n\n| c | d |\n|---|---|\n| e | f |\n",
+        );
+        assert_eq!(
+            r.text,
+            "Intro.\nA b\nOne twothree. four\nfive\nsix\nc\nd\ne\nf"
+        );
+        assert_eq!(r.text.split([' ', '\n']).count(), r.word_count);
+        assert_eq!(r.heading_offsets, [7]);
+        assert!(r.text[7..].starts_with("A b\n"));
     }
 
     #[test]

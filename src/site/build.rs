@@ -122,6 +122,14 @@ fn parse_page(
     } else {
         PageKind::Page
     };
+    if kind == PageKind::Page && meta.paginate_by.is_some() {
+        let (line, col) = meta.positions.get("paginate_by").copied().unwrap_or((1, 1));
+        diagnostics.push(
+            Diagnostic::error(&display, "`paginate_by` applies to sections only")
+                .at(line, col)
+                .with_help("move it to the front matter of the section's _index.md"),
+        );
+    }
     let slug = page_slug(&file.rel_path, kind, &meta);
     if slug.is_empty() && !is_home(&file.rel_path) {
         diagnostics.push(
@@ -249,6 +257,7 @@ fn implicit_home(config: &Config) -> Page {
         template: None,
         toc: true,
         related: Vec::new(),
+        paginate_by: None,
         taxonomies: Vec::new(),
         extra: serde_yaml::Value::Mapping(Default::default()),
         positions: HashMap::new(),

@@ -16,7 +16,7 @@ use crate::diagnostic::line_col;
 use crate::load::config::Config;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::FrontMatter;
-use crate::names::{CONTENT_DIR, GENERATED_FILES};
+use crate::names::{CONFIG_FILE, CONTENT_DIR, GENERATED_FILES, PAGER_DIR};
 
 pub type PageId = usize;
 
@@ -169,6 +169,65 @@ impl Site {
         self.pages.iter().filter(|p| p.is_section()).count()
     }
 
+    /// How section `id` is split into pagers: its own `paginate_by`, else
+    /// site.yaml's. `None` for a page, or when neither says.
+    pub fn section_pagination(&self, id: PageId) -> Option<Pagination> {
+        let page = self.page(id);
+        let per_page = page.meta.paginate_by.or(self.config.paginate_by)?;
+        page.is_section().then(|| Pagination {
+            url: page.url.clone(),
+            per_page,
+            items: page.pages.len(),
+        })
+    }
+
+    /// How term `term` of taxonomy `taxonomy` is split: by site.yaml's
+    /// `paginate_by`.
+    pub fn term_pagination(&self, taxonomy: usize, term: usize) -> Option<Pagination> {
+        let taxonomy = &self.taxonomies[taxonomy];
+        let term = &taxonomy.terms[term];
+        Some(Pagination {
+            url: taxonomy.term_path(term),
+            per_page: self.config.paginate_by?,
+            items: term.pages.len(),
+        })
+    }
+
+    /// Every paginated list: sections in page order, then terms in
+    /// taxonomy order.
+    pub fn paginations(&self) -> Vec<PaginatedList> {
+        let sections = (0..self.pages.len()).filter_map(|id| {
+            let page = self.page(id);
+            Some(PaginatedList {
+                pagination: self.section_pagination(id)?,
+                origin: if page.meta.paginate_by.is_some() {
+                    page.display_path()
+                } else {
+                    PathBuf::from(CONFIG_FILE)
+                },
+                title: page.meta.title.clone(),
+            })
+        });
+        let terms = self
+            .taxonomies
+            .iter()
+            .enumerate()
+            .flat_map(|(t, taxonomy)| {
+                taxonomy
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(i, term)| {
+                        Some(PaginatedList {
+                            pagination: self.term_pagination(t, i)?,
+                            origin: PathBuf::from(CONFIG_FILE),
+                            title: term.name.clone(),
+                        })
+                    })
+            });
+        sections.chain(terms).collect()
+    }
+
     /// Sections directly below the home page, sorted.
     pub fn top_sections(&self) -> &[PageId] {
         &self.pages[self.home].subsections
@@ -185,6 +244,61 @@ impl Site {
         chain.reverse();
         chain
     }
+}
+
+/// A list (a section's pages, a term's pages) split into pagers of
+/// `per_page` entries. Pager 1 is the list's own URL; pager n is
+/// `<url>page/<n>/`, and `<url>page/1/` redirects to pager 1 (Zola's names).
+/// An empty list still has one pager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// Site path of the list: `/guides/`.
+    pub url: String,
+    pub per_page: usize,
+    /// How many entries the list has.
+    pub items: usize,
+}
+
+impl Pagination {
+    pub fn pager_count(&self) -> usize {
+        self.items.div_ceil(self.per_page).max(1)
+    }
+
+    /// Site path of pager `number` (1-based).
+    pub fn pager_path(&self, number: usize) -> String {
+        if number <= 1 {
+            self.url.clone()
+        } else {
+            format!("{}{PAGER_DIR}/{number}/", self.url)
+        }
+    }
+
+    /// Site paths of pagers 2 and on.
+    pub fn later_pagers(&self) -> impl Iterator<Item = String> + '_ {
+        (2..=self.pager_count()).map(|n| self.pager_path(n))
+    }
+
+    /// `/guides/page/1/`, which redirects to `/guides/`.
+    pub fn redirect_path(&self) -> String {
+        format!("{}{PAGER_DIR}/1/", self.url)
+    }
+
+    /// The range of list entries pager `number` shows.
+    pub fn slice(&self, number: usize) -> std::ops::Range<usize> {
+        let start = (number.max(1) - 1) * self.per_page;
+        start.min(self.items)..(start + self.per_page).min(self.items)
+    }
+}
+
+/// A paginated list with what its extra files need.
+#[derive(Debug)]
+pub struct PaginatedList {
+    pub pagination: Pagination,
+    /// The file that asks for pagination: the section's `_index.md`, or
+    /// site.yaml when its default applies.
+    pub origin: PathBuf,
+    /// The section's title or the term's name.
+    pub title: String,
 }
 
 #[derive(Debug)]
@@ -226,7 +340,8 @@ pub struct TermRef {
 }
 
 /// The site paths of every output file that is not a page: assets, static
-/// files, the files knead generates, and taxonomy and term pages. Made once
+/// files, the files knead generates, taxonomy and term pages, and the pagers
+/// of paginated lists after the first (with the redirect at `page/1/`). Made once
 /// per build for link resolution and for `get_url`.
 #[derive(Debug, Default)]
 pub struct OutputFiles {
@@ -243,6 +358,10 @@ impl OutputFiles {
                 .map(|p| format!("/{}", slash_path(p)))
                 .chain(GENERATED_FILES.iter().map(|f| format!("/{f}"))),
         );
+        for list in site.paginations() {
+            site_paths.insert(list.pagination.redirect_path());
+            site_paths.extend(list.pagination.later_pagers());
+        }
         for taxonomy in &site.taxonomies {
             site_paths.insert(taxonomy.site_path());
             site_paths.extend(taxonomy.terms.iter().map(|t| taxonomy.term_path(t)));

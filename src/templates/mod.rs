@@ -18,12 +18,12 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::data::SiteData;
 use crate::load::discover::TemplateFile;
 use crate::load::discover::slash_path;
-use crate::names::{CONFIG_FILE, NOT_FOUND_FILE};
+use crate::names::{CONFIG_FILE, NOT_FOUND_FILE, SEARCH_DIR, SEARCH_PAGE_TEMPLATE};
 use crate::render::Rendering;
-use crate::site::{OutputFiles, Page, PageId, PageKind, Site};
+use crate::site::{OutputFiles, Page, PageId, PageKind, Pagination, Site};
 use lookup::{Lookup, PAGES_READ};
 use setup::{Templates, load_templates, tera_diagnostic};
-use values::{ContextValues, Subject};
+use values::{ContextValues, Pager, Subject};
 
 pub use values::PageEdits;
 
@@ -72,21 +72,31 @@ pub fn queue_renders(
             diagnostics.push(missing_template(page, &template));
             continue;
         }
-        let subject = if page.is_section() {
-            Subject::Section(id)
+        if page.is_section() {
+            let pagination = site.section_pagination(id);
+            queue.push_list(
+                template,
+                Subject::Section(id),
+                pagination,
+                &page.url,
+                page.display_path(),
+            );
         } else {
-            Subject::Page(id)
-        };
-        queue.push(
-            template,
-            subject,
-            url_to_file(&page.url),
-            page.display_path(),
-        );
+            queue.push(
+                template,
+                Subject::Page(id),
+                url_to_file(&page.url),
+                page.display_path(),
+            );
+        }
     }
     queue_taxonomies(site, &mut queue, check, diagnostics);
     if queue.has_template(NOT_FOUND_FILE) {
-        queue.push_404();
+        queue.push_standalone(NOT_FOUND_FILE, PathBuf::from(NOT_FOUND_FILE));
+    }
+    if site.config.search && queue.has_template(SEARCH_PAGE_TEMPLATE) {
+        let rel_path = Path::new(SEARCH_DIR).join("index.html");
+        queue.push_standalone(SEARCH_PAGE_TEMPLATE, rel_path);
     }
     queue
 }
@@ -129,10 +139,11 @@ fn queue_taxonomies(
             source.clone(),
         );
         for (i, term) in taxonomy.terms.iter().enumerate() {
-            queue.push(
+            queue.push_list(
                 "term.html".into(),
                 Subject::Term(t, i),
-                url_to_file(&taxonomy.term_path(term)),
+                site.term_pagination(t, i),
+                &taxonomy.term_path(term),
                 source.clone(),
             );
         }
@@ -160,6 +171,8 @@ pub struct PageRenderer {
 struct RenderJob {
     template: String,
     subject: Subject,
+    /// Which pager of a paginated list this file is.
+    pager: Option<Pager>,
     rel_path: PathBuf,
     source: PathBuf,
 }
@@ -185,23 +198,48 @@ impl PageRenderer {
         self.jobs.push(RenderJob {
             template,
             subject,
+            pager: None,
             rel_path,
             source,
         });
     }
 
-    fn push_404(&mut self) {
+    /// A list page at `url`: one file, or one per pager when it is paginated.
+    fn push_list(
+        &mut self,
+        template: String,
+        subject: Subject,
+        pagination: Option<Pagination>,
+        url: &str,
+        source: PathBuf,
+    ) {
+        let Some(pagination) = pagination else {
+            self.push(template, subject, url_to_file(url), source);
+            return;
+        };
+        let pagination = Arc::new(pagination);
+        for number in 1..=pagination.pager_count() {
+            self.jobs.push(RenderJob {
+                template: template.clone(),
+                subject,
+                pager: Some(Pager {
+                    pagination: Arc::clone(&pagination),
+                    number,
+                }),
+                rel_path: url_to_file(&pagination.pager_path(number)),
+                source: source.clone(),
+            });
+        }
+    }
+
+    /// A file that shows no page: rendered from `template` with `site` only.
+    fn push_standalone(&mut self, template: &str, rel_path: PathBuf) {
         let source = self
             .templates
             .as_ref()
-            .and_then(|t| t.files.get(NOT_FOUND_FILE).cloned())
+            .and_then(|t| t.files.get(template).cloned())
             .unwrap_or_default();
-        self.push(
-            NOT_FOUND_FILE.into(),
-            Subject::NotFound,
-            PathBuf::from(NOT_FOUND_FILE),
-            source,
-        );
+        self.push(template.into(), Subject::Standalone, rel_path, source);
     }
 
     /// Every queued file: (job, path in the output, the file it comes from).
@@ -222,7 +260,7 @@ impl PageRenderer {
     pub fn render(&self, job: usize) -> Option<String> {
         let templates = self.templates.as_ref()?;
         let queued = self.jobs.get(job)?;
-        let context = self.values.context(queued.subject);
+        let context = self.values.context(queued.subject, queued.pager.as_ref());
         PAGES_READ.with_borrow_mut(Vec::clear);
         let result = templates.tera.render(&queued.template, &context);
         self.record_reads(job, PAGES_READ.take());

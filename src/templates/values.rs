@@ -4,6 +4,7 @@
 //! patched after an edit that changed page bodies only.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -14,7 +15,7 @@ use crate::load::data::SiteData;
 use crate::load::discover::slash_path;
 use crate::render::Rendering;
 use crate::render::markdown::TocItem;
-use crate::site::{Page, PageId, Site, TaxonomyTerms};
+use crate::site::{Page, PageId, Pagination, Site, TaxonomyTerms};
 
 /// Words per minute for `reading_time`.
 const READING_SPEED: usize = 200;
@@ -27,7 +28,76 @@ pub(super) enum Subject {
     Taxonomy(usize),
     /// Taxonomy, term.
     Term(usize, usize),
-    NotFound,
+    /// The 404 page and the search page: `site` only.
+    Standalone,
+}
+
+/// One pager of a paginated list: the list's `pages` are sliced into the
+/// `paginator` value at render time, so edits to the list show up in it.
+#[derive(Debug, Clone)]
+pub(super) struct Pager {
+    pub(super) pagination: Arc<Pagination>,
+    /// 1-based.
+    pub(super) number: usize,
+}
+
+/// A pager's link in `paginator.pagers`.
+#[derive(Serialize)]
+struct PagerLink {
+    number: usize,
+    url: String,
+}
+
+/// The `paginator` value. Names follow Zola's (`number_pagers`,
+/// `current_index`, `total_pages` counting the list's entries), with
+/// `pagers` added so themes can number their links.
+#[derive(Serialize)]
+struct PaginatorContext {
+    /// This pager's own address, for `rel=canonical`.
+    permalink: String,
+    paginate_by: usize,
+    base_url: String,
+    number_pagers: usize,
+    current_index: usize,
+    total_pages: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+    pagers: Vec<PagerLink>,
+}
+
+fn paginator_value(base: &BaseUrl, pager: &Pager, list: Option<&Value>) -> Value {
+    let pagination = &pager.pagination;
+    let count = pagination.pager_count();
+    let number = pager.number;
+    let url = |n: usize| base.url(&pagination.pager_path(n));
+    let context = PaginatorContext {
+        permalink: base.permalink(&pagination.pager_path(number)),
+        paginate_by: pagination.per_page,
+        base_url: base.url(&format!("{}{}/", pagination.url, crate::names::PAGER_DIR)),
+        number_pagers: count,
+        current_index: number,
+        total_pages: pagination.items,
+        first: url(1),
+        last: url(count),
+        previous: (number > 1).then(|| url(number - 1)),
+        next: (number < count).then(|| url(number + 1)),
+        pagers: (1..=count)
+            .map(|n| PagerLink {
+                number: n,
+                url: url(n),
+            })
+            .collect(),
+    };
+    let entries = list.and_then(Value::as_array).unwrap_or(&[]);
+    let range = pagination.slice(number);
+    let slice = entries.get(range).unwrap_or(&[]).to_vec();
+    with_field(
+        Value::from_serializable(&context),
+        "pages",
+        Value::from(slice),
+    )
 }
 
 /// Pages whose template values must be rebuilt after an edit that changed
@@ -52,7 +122,7 @@ impl ChangedValues {
         match subject {
             Subject::Page(id) | Subject::Section(id) => self.pages.contains(&id),
             Subject::Term(t, i) => self.terms.contains(&(t, i)),
-            Subject::Taxonomy(_) | Subject::NotFound => false,
+            Subject::Taxonomy(_) | Subject::Standalone => false,
         }
     }
 }
@@ -126,6 +196,9 @@ struct PageContext<'a> {
     ancestors: Vec<LinkItem<'a>>,
     prev: Option<LinkItem<'a>>,
     next: Option<LinkItem<'a>>,
+    /// A page's place in its section's `pages` (0-based), so themes can show
+    /// a window of a long list around it; `None` for sections.
+    position: Option<usize>,
     assets: Vec<String>,
     /// The numbered steps of a how-to page (see `Rendered::steps`).
     steps: &'a [String],
@@ -136,6 +209,8 @@ struct PageContext<'a> {
 /// reference-counted, so lists of pages cost a pointer per entry).
 pub(super) struct ContextValues {
     site: Value,
+    /// `None` only in the values of a build whose templates failed to load.
+    base: Option<BaseUrl>,
     pub(super) pages: Vec<Value>,
     /// Per taxonomy: its `taxonomy` value and one `term` value per term.
     taxonomies: Vec<(Value, Vec<Value>)>,
@@ -145,6 +220,7 @@ impl Default for ContextValues {
     fn default() -> Self {
         ContextValues {
             site: Value::none(),
+            base: None,
             pages: Vec::new(),
             taxonomies: Vec::new(),
         }
@@ -173,6 +249,7 @@ impl ContextValues {
             .collect();
         ContextValues {
             site: site_value(site),
+            base: Some(site.config.base_url.clone()),
             pages,
             taxonomies,
         }
@@ -184,18 +261,32 @@ impl ContextValues {
         self.site = with_field(site, "data", Value::from_serializable(&data.tree()));
     }
 
-    pub(super) fn context(&self, subject: Subject) -> Context {
+    pub(super) fn context(&self, subject: Subject, pager: Option<&Pager>) -> Context {
         let mut context = Context::new();
         context.insert_value("site", self.site.clone());
-        match subject {
-            Subject::Page(id) => context.insert_value("page", self.pages[id].clone()),
-            Subject::Section(id) => context.insert_value("section", self.pages[id].clone()),
-            Subject::Taxonomy(t) => context.insert_value("taxonomy", self.taxonomies[t].0.clone()),
+        let list = match subject {
+            Subject::Page(id) => {
+                context.insert_value("page", self.pages[id].clone());
+                None
+            }
+            Subject::Section(id) => {
+                context.insert_value("section", self.pages[id].clone());
+                Some(&self.pages[id])
+            }
+            Subject::Taxonomy(t) => {
+                context.insert_value("taxonomy", self.taxonomies[t].0.clone());
+                None
+            }
             Subject::Term(t, i) => {
                 context.insert_value("taxonomy", self.taxonomies[t].0.clone());
                 context.insert_value("term", self.taxonomies[t].1[i].clone());
+                Some(&self.taxonomies[t].1[i])
             }
-            Subject::NotFound => {}
+            Subject::Standalone => None,
+        };
+        if let (Some(pager), Some(base)) = (pager, &self.base) {
+            let pages = list.and_then(|value| value.get_from_path("pages"));
+            context.insert_value("paginator", paginator_value(base, pager, pages));
         }
         context
     }
@@ -355,6 +446,10 @@ fn page_value(site: &Site, rendering: &Rendering, id: PageId, content: &str) -> 
         ancestors: link_items(site, &site.ancestors(id)),
         prev: page.prev.map(|p| link_item(site, p)),
         next: page.next.map(|n| link_item(site, n)),
+        position: page
+            .parent
+            .filter(|_| !page.is_section())
+            .and_then(|parent| site.page(parent).pages.iter().position(|&p| p == id)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
         steps: &rendered.steps,
         extra: &page.meta.extra,

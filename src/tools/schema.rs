@@ -253,6 +253,11 @@ fn site_property(key: &str) -> Value {
             "Whether to write search-index.json for the theme's search.",
             false,
         ),
+        "paginate_by" => json!({
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many pages each pager of a section or term page lists (/guides/, /guides/page/2/, …), for sections without their own `paginate_by`; default: every page on one page.",
+        }),
         "markdown" => markdown_property(),
         "extra" => json!({
             "type": "object",
@@ -325,6 +330,11 @@ fn front_matter_property(key: &str) -> Value {
         "related" => string_list(
             "Explicit \"see also\" pages, in any link form: `[[Swedish Massage]]`, `../types/swedish.md`, `@/types/swedish.md`.",
         ),
+        "paginate_by" => json!({
+            "type": "integer",
+            "minimum": 1,
+            "description": "Sections (_index.md) only: how many pages each pager of the section lists (/guides/, /guides/page/2/, …); default: site.yaml's `paginate_by`.",
+        }),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `page.extra`.",

@@ -420,19 +420,25 @@ function checkSearch() {
     const page = await openPage(onCleanup, 'plain');
     watch(page, problems, onCleanup);
 
-    // Sanity of the test data: the word must be in the target's body only.
+    // Sanity of the test data: the word must be in the target's text, under one heading only.
     const indexRes = await page.request.get(`${origin}${BASE}search-index.json`);
     if (!indexRes.ok()) {
       problems.push(`${BASE}search-index.json answered HTTP ${indexRes.status()}`);
     } else {
       const index = await indexRes.json().catch(() => null);
-      const entry = index && Array.isArray(index.pages) && index.pages.find((e) => e.url === SEARCH_TARGET);
+      let entry = null;
+      for (let n = 0; index && n < index.pages && !entry; n++) {
+        const res = await page.request.get(`${origin}${BASE}search/p/${n}.json`);
+        const fragment = res.ok() ? await res.json().catch(() => null) : null;
+        if (fragment && fragment.url === SEARCH_TARGET) entry = fragment;
+      }
       if (!entry) {
-        problems.push(`search-index.json has no entry with url ${SEARCH_TARGET}`);
+        problems.push(`the search index has no fragment with url ${SEARCH_TARGET}`);
       } else {
-        const has = (v) => String(Array.isArray(v) ? v.join(' ') : v || '').toLowerCase().includes(SEARCH_WORD);
-        if (!has(entry.body)) problems.push(`(test data) "${SEARCH_WORD}" is not in the indexed body of ${SEARCH_TARGET}`);
-        if (has(entry.title) || has(entry.headings) || has(entry.description)) {
+        const has = (v) => String(v || '').toLowerCase().includes(SEARCH_WORD);
+        const under = new Set(entry.blocks.filter((b) => has(b[1])).map((b) => b[0]));
+        if (under.size !== 1 || under.has(-1)) problems.push(`(test data) "${SEARCH_WORD}" is not under exactly one heading of ${SEARCH_TARGET}`);
+        if (has(entry.title) || entry.headings.some((h) => has(h[1])) || has(entry.description)) {
           problems.push(`(test data) "${SEARCH_WORD}" is in the title/headings/description of ${SEARCH_TARGET}; pick a body-only word`);
         }
       }
@@ -445,9 +451,12 @@ function checkSearch() {
       return;
     }
     if (!(await until(page, () => { const f = document.getElementById('search'); return f && !f.hidden; }))) {
-      problems.push('form#search is still hidden after load (JS should remove `hidden`)');
+      problems.push('form#search is hidden');
       return;
     }
+    // Nothing of the index is fetched before the reader types, not even on focus.
+    const searchRequests = [];
+    page.on('request', (r) => { if (/search-index\.json|\/search\/|search\.js/.test(r.url())) searchRequests.push(r.url()); });
     const input = page.locator('#search-input');
     if (!(await input.isVisible())) {
       problems.push('#search-input is not visible');
@@ -457,6 +466,8 @@ function checkSearch() {
     if ((await page.locator('label[for="search-input"]').count()) !== 1) problems.push('no <label for="search-input">');
 
     await input.click();
+    await page.waitForTimeout(300);
+    if (searchRequests.length) problems.push(`focusing the search box fetched ${searchRequests.join(', ')}`);
     await input.pressSequentially(SEARCH_WORD, { delay: 20 });
     const link = page.locator(`#search-results a[href="${SEARCH_TARGET}"]`);
     const found = await link
@@ -472,9 +483,15 @@ function checkSearch() {
     const marks = await page.$$eval('#search-results mark', (ms) => ms.map((m) => m.textContent.toLowerCase()));
     if (marks.length === 0) problems.push('results contain no <mark>');
     else if (!marks.some((m) => m.includes(SEARCH_WORD))) problems.push(`no <mark> around "${SEARCH_WORD}" (marks: ${marks.slice(0, 5).join(', ')})`);
-    const targetMarks = await link.first().locator('mark').count();
+    const targetMarks = await link.first().locator('xpath=..').locator('mark').count();
     if (targetMarks === 0) problems.push(`the result for ${SEARCH_TARGET} has no <mark> in its snippet`);
     if ((await page.locator('#search-results ul > li > a').count()) === 0) problems.push('results are not <ul><li><a>');
+    // The word is under one heading: the result links that heading.
+    const sub = page.locator(`#search-results a.sr-sub[href^="${SEARCH_TARGET}#"]`);
+    const subHref = (await sub.count()) ? await sub.first().getAttribute('href') : null;
+    if (!subHref) problems.push(`no sub-result linking a heading of ${SEARCH_TARGET}`);
+    const section = await link.first().locator('.sr-section').textContent().catch(() => '');
+    if (section !== 'Techniques') problems.push(`the result for ${SEARCH_TARGET} names section ${JSON.stringify(section)}, expected "Techniques"`);
     const status = (await page.locator('#search-status').textContent().catch(() => null)) || '';
     if (!/\b\d+\s+results?\b/i.test(status)) problems.push(`#search-status says ${JSON.stringify(status)}, expected "N results"`);
     if ((await attr(page, '#search-status', 'aria-live')) !== 'polite') problems.push('#search-status lacks aria-live="polite"');
@@ -508,6 +525,51 @@ function checkSearch() {
     await input.pressSequentially('qqxzzv', { delay: 10 });
     const none = await until(page, () => /no results/i.test(document.getElementById('search-status')?.textContent || ''));
     if (!none) problems.push(`searching "qqxzzv": #search-status did not say "No results"`);
+
+    // Following the sub-result lands on the heading.
+    if (subHref) {
+      await input.fill('');
+      await input.pressSequentially(SEARCH_WORD, { delay: 10 });
+      await sub.first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => {});
+      await Promise.all([page.waitForURL((u) => u.hash.length > 1, { timeout: 5_000 }).catch(() => {}), sub.first().click().catch(() => {})]);
+      const id = decodeURIComponent(subHref.split('#')[1]);
+      const landed = await until(page, (wanted) => {
+        const h = document.getElementById(wanted);
+        if (!h || location.hash.slice(1) !== encodeURIComponent(wanted)) return false;
+        const top = h.getBoundingClientRect().top;
+        return top >= 0 && top < window.innerHeight / 2;
+      }, id);
+      if (!landed) problems.push(`following ${subHref} did not bring heading #${id} into view (at ${page.url()})`);
+    }
+  });
+
+  check('search stems, breaks words at hyphens and shows every result', async (problems, onCleanup) => {
+    const page = await openPage(onCleanup, 'plain');
+    watch(page, problems, onCleanup);
+    await goto(page, '', problems);
+    const input = page.locator('#search-input');
+    const statusOf = async () => (await page.locator('#search-status').textContent().catch(() => '')) || '';
+    const search = async (query) => {
+      await input.fill('');
+      await input.pressSequentially(query, { delay: 10 });
+      await until(page, () => /result/i.test(document.getElementById('search-status')?.textContent || ''));
+      return page.$$eval('#search-results mark', (ms) => ms.map((m) => m.textContent.toLowerCase()));
+    };
+    const massages = await search('massages');
+    if (!massages.includes('massage')) problems.push(`"massages" did not find and mark "massage" (marks: ${massages.slice(0, 5).join(', ')})`);
+    const total = Number(((await statusOf()).match(/(\d+) results/) || [])[1] || 0);
+    if (total <= 10) problems.push(`"massages" found ${total} results; the bundled site has more than 10 pages about massage`);
+    const more = page.locator('#search-results .sr-more');
+    if ((await more.count()) !== 1) {
+      problems.push('no "Show more results" button after the first 10 results');
+    } else {
+      await more.click();
+      const grew = await until(page, () => document.querySelectorAll('#search-results li.sr-item').length > 10);
+      if (!grew) problems.push('"Show more results" did not add results');
+    }
+    const lowerBack = await search('lower-back');
+    if (!lowerBack.includes('lower') || !lowerBack.includes('back')) problems.push(`"lower-back" did not find "lower back" (marks: ${lowerBack.slice(0, 6).join(', ')})`);
+    if (/no results/i.test(await statusOf())) problems.push('"lower-back" found no results');
   });
 
   check('search form on the 404 page is in main, once', async (problems, onCleanup) => {
@@ -1191,20 +1253,29 @@ function checkScreenshotsWritten() {
 
 function checkNoJs() {
   for (const p of PAGES) {
-    check(`no JS ${p.name}: loads, nav reachable, search hidden`, async (problems, onCleanup) => {
+    check(`no JS ${p.name}: loads, nav reachable, search submits to the page list`, async (problems, onCleanup) => {
       const page = await openPage(onCleanup, 'nojs', MOBILE);
       watch(page, problems, onCleanup);
       await goto(page, p.path, problems);
       await page.screenshot({ path: screenshotPath(`nojs-${p.name}`, MOBILE.width, 'light'), fullPage: true });
       if ((await page.locator('main#main').count()) !== 1) problems.push('no <main id="main">');
 
-      // Search needs JS: its form stays hidden.
+      // Without JS the search form submits to /search/, which lists every page by section.
       const search = page.locator('#search');
       if ((await search.count()) === 0) {
         problems.push('no #search form in the page');
-      } else {
-        if ((await search.first().getAttribute('hidden')) === null) problems.push('#search lacks the `hidden` attribute');
-        if (await search.first().isVisible()) problems.push('#search is visible');
+      } else if (await search.first().isVisible()) {
+        if ((await search.first().getAttribute('action')) !== `${BASE}search/`) problems.push(`#search submits to ${await search.first().getAttribute('action')}, expected ${BASE}search/`);
+        if (p.name === 'home') {
+          await page.locator('#search-input').fill('massages');
+          await Promise.all([page.waitForURL(/\/search\/\?q=massages/, { timeout: 5_000 }).catch(() => {}), page.locator('#search-input').press('Enter')]);
+          if (!/\/search\/\?q=massages/.test(page.url())) problems.push(`submitting the search form went to ${page.url()}`);
+          const listed = await page.locator(`main a[href="${SEARCH_TARGET}"]`).count();
+          if (!listed) problems.push(`the search page does not list ${SEARCH_TARGET}`);
+          await goto(page, p.path, problems);
+        }
+      } else if (p.name !== '404') {
+        problems.push('#search is not visible without JS');
       }
       if ((await page.locator('#theme-toggle').count()) && (await page.locator('#theme-toggle').isVisible())) {
         problems.push('#theme-toggle is visible without JS (it cannot work)');

@@ -52,9 +52,16 @@ fn bundled_site_uses_the_dough_theme() {
 fn theme_css_and_js_fit_their_budgets() {
     let (css, js) = (static_bytes("css"), static_bytes("js"));
     // Raised from 30 KB for issue 20 (folded TOC, table cues, print cards, three theme states),
-    // and by 1 KB for issue 18 (callouts, summary and link cards, figures).
-    assert!(css > 0 && css < 35_000, "CSS is {css} bytes");
-    assert!(js > 0 && js < 20_000, "JS is {js} bytes");
+    // and for issue 18 (callouts, summary and link cards, figures) and issue 16 (pager,
+    // sidebar window, search results).
+    assert!(css > 0 && css < 36_000, "CSS is {css} bytes");
+    assert!(js > 0 && js < 48_000, "JS is {js} bytes");
+    // What every page loads; search.js comes when the reader first types.
+    let every_page =
+        fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/dough/static/js/dough.js"))
+            .expect("dough.js")
+            .len();
+    assert!(every_page < 20_000, "dough.js is {every_page} bytes");
 }
 
 /// Values of `name="…"` attributes in `html`, in order.
@@ -238,4 +245,50 @@ fn page_shows_breadcrumbs_toc_chips_backlinks_and_pager() {
         not_found.contains("id=\"search-input\""),
         "404 has no search"
     );
+}
+
+/// A long section's pages carry a window of its list, not all of it: the
+/// current page (marked) with five neighbours either side and a link to the
+/// section page, so a page's size does not grow with its section.
+#[test]
+fn a_long_section_shows_a_window_of_its_pages_in_the_sidebar() {
+    let site = crate::harness::TestSite::bundled();
+    site.file(
+        "content/notes/_index.md",
+        "---\ntitle: Notes\ndescription: Many notes.\n---\nNotes.\n",
+    );
+    for i in 1..=60 {
+        site.file(
+            &format!("content/notes/n{i:02}.md"),
+            &format!("---\ntitle: Note {i:02}\ndescription: A note.\nweight: {i}\n---\nText.\n"),
+        );
+    }
+    site.build(&[]).assert_ok();
+    let nav = |path: &str| -> String {
+        let html = site.output(path);
+        let start = html.find("<nav id=\"site-nav\"").expect("sidebar");
+        let end = start + html[start..].find("</nav>").expect("end of sidebar");
+        html[start..end].to_string()
+    };
+    let middle = nav("notes/n30/index.html");
+    let listed: Vec<&str> = middle.matches("href=\"/massage/notes/n").collect();
+    assert_eq!(listed.len(), 11, "{middle}");
+    assert!(middle.contains("<a href=\"/massage/notes/n25/\">Note 25</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/n30/\" aria-current=\"page\">Note 30</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/n35/\">Note 35</a>"));
+    assert!(middle.contains("<a href=\"/massage/notes/\">All 60 pages in Notes</a>"));
+    // At the ends the window stays eleven pages long.
+    let first = nav("notes/n01/index.html");
+    assert!(
+        first.contains("Note 11</a>") && !first.contains("Note 12</a>"),
+        "{first}"
+    );
+    let last = nav("notes/n60/index.html");
+    assert!(
+        last.contains("Note 50</a>") && !last.contains("Note 49</a>"),
+        "{last}"
+    );
+    // A short section still lists every page.
+    let techniques = nav("techniques/palm-circling/index.html");
+    assert!(!techniques.contains("All "), "{techniques}");
 }

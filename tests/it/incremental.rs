@@ -60,6 +60,14 @@ fn assert_same_as_full_build(site: &TestSite) {
     }
 }
 
+/// Every page fragment of the search index, joined.
+fn search_fragments(site: &TestSite) -> String {
+    site.snapshot("output/search/p")
+        .into_iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
+}
+
 #[track_caller]
 fn assert_incremental(lines: &[String]) {
     assert!(
@@ -122,7 +130,7 @@ fn body_edits_patch_the_output_into_what_a_full_build_writes() {
     assert_incremental(&watch.settle());
     assert!(site.output("index.html").contains("a-words=7"));
     assert!(site.output("docs/index.html").contains("words=7"));
-    assert!(site.output("search-index.json").contains("four five"));
+    assert!(search_fragments(&site).contains("four five"));
     assert!(site.output("atom.xml").contains("four five"));
     assert_same_as_full_build(&site);
 
@@ -280,7 +288,7 @@ fn disk_full_during_an_incremental_rebuild_keeps_the_last_good_site() {
     let fault = format!("disk-full-while={}", flag.display());
     let watch = Watch::start_with_env(&site, &[("KNEAD_FAULT", &fault)]);
     let before = site.snapshot("output");
-    fs::write(&flag, "search-index.json").expect("fill the disk");
+    fs::write(&flag, "search").expect("fill the disk");
     save_a(
         &site,
         "## Start\n\nA longer body that will not fit on the disk.\n",
@@ -322,5 +330,33 @@ fn output_changed_behind_the_watchers_back_takes_a_full_build() {
     save_a(&site, "## Start\n\nAn edit after a deletion.\n");
     let lines = watch.settle();
     assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert_same_as_full_build(&site);
+}
+
+#[test]
+fn body_edits_reach_every_pager_that_lists_the_page() {
+    let site = site_with_dependents();
+    site.file(
+        "site.yaml",
+        &format!(
+            "{}search: true\npaginate_by: 1\n",
+            crate::harness::SITE_YAML
+        ),
+    );
+    site.file(
+        "templates/section.html",
+        "section={{ section.title }}\n{% if paginator is defined %}pager={{ paginator.current_index }}\n\
+         {% for p in paginator.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}{% endif %}",
+    );
+    site.file(
+        "templates/term.html",
+        "term={{ term.name }}\n{% for p in paginator.pages %}{{ p.url }} words={{ p.word_count }}\n{% endfor %}",
+    );
+    let watch = Watch::start(&site);
+    assert_same_as_full_build(&site);
+    save_a(&site, "## Start\n\nOne two three four five six.\n");
+    assert_incremental(&watch.settle());
+    assert!(site.output("docs/index.html").contains("words=7"));
+    assert!(site.output("tags/x/index.html").contains("words=7"));
     assert_same_as_full_build(&site);
 }

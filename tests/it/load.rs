@@ -349,13 +349,10 @@ const REQUESTS: usize = 10_000;
 const CLIENT_THREADS: usize = 6;
 const PAGE_PATH: &str = "content/types/swedish.md";
 const PAGE_URL: &str = "/types/swedish/";
-const PATHS: [&str; 5] = [
-    PAGE_URL,
-    "/",
-    "/types/",
-    "/css/dough.css",
-    "/search-index.json",
-];
+const PATHS: [&str; 5] = [PAGE_URL, "/", "/types/", "/css/dough.css", SEARCH_FRAGMENT];
+/// The search index's fragment of PAGE_PATH: pages are numbered in
+/// content-path order.
+const SEARCH_FRAGMENT: &str = "/search/p/29.json";
 const BODIES: [&str; 2] = ["Load test body one.", "Load test body two."];
 const DESCRIPTIONS: [&str; 2] = [
     "Swedish massage, load variant one.",
@@ -486,7 +483,7 @@ impl Run {
                 Err(format!("GET {path} is not the stylesheet"))
             }
             "/css/dough.css" => Ok(()),
-            "/search-index.json" => check_search_index(&reply.body),
+            SEARCH_FRAGMENT => check_search_index(&reply.body),
             _ if !reply.body.trim_end().ends_with("</html>") => {
                 Err(format!("GET {path} is cut short: {:?}", tail(&reply.body)))
             }
@@ -511,17 +508,19 @@ fn exactly_one_of(path: &str, text: &str, variants: &[&str]) -> Result<(), Strin
     }
 }
 
-/// The index parses and has the edited page, with one version of it.
+/// The edited page's search fragment parses, with one version of the page.
 fn check_search_index(text: &str) -> Result<(), String> {
-    let index: serde_json::Value =
-        serde_json::from_str(text).map_err(|err| format!("search index: {err}"))?;
-    let entry = index["pages"]
-        .as_array()
-        .and_then(|pages| pages.iter().find(|page| page["url"] == PAGE_URL))
-        .ok_or("search index: no entry for the edited page")?;
-    let field = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
-    exactly_one_of("/search-index.json", &field("body"), &BODIES)?;
-    exactly_one_of("/search-index.json", &field("description"), &DESCRIPTIONS)
+    let entry: serde_json::Value =
+        serde_json::from_str(text).map_err(|err| format!("search fragment: {err}"))?;
+    if entry["url"] != PAGE_URL {
+        return Err(format!(
+            "{SEARCH_FRAGMENT} is not the edited page's fragment"
+        ));
+    }
+    let blocks = entry["blocks"].to_string();
+    let description = entry["description"].as_str().unwrap_or_default();
+    exactly_one_of(SEARCH_FRAGMENT, &blocks, &BODIES)?;
+    exactly_one_of(SEARCH_FRAGMENT, description, &DESCRIPTIONS)
 }
 
 /// The resident memory of a process, from /proc (Linux).

@@ -24,22 +24,45 @@ fn search_index(site: &TestSite) -> Value {
 }
 
 #[test]
-fn search_index_lists_every_page_with_its_text() {
+fn search_index_has_a_fragment_per_page_with_its_blocks_and_sharded_terms() {
     let site = site_with_search(true);
     site.build(&[]).assert_ok();
     let index = search_index(&site);
-    assert_eq!(index["version"], 1);
-    let pages = index["pages"].as_array().expect("pages");
-    let urls: Vec<&str> = pages.iter().filter_map(|p| p["url"].as_str()).collect();
+    assert_eq!(index["version"], 2);
+    assert_eq!(index["pages"], 3);
+    let fragment = |n: usize| -> Value {
+        serde_json::from_str(&site.output(&format!("search/p/{n}.json"))).expect("JSON")
+    };
+    let urls: Vec<Value> = (0..3).map(|n| fragment(n)["url"].clone()).collect();
     assert_eq!(urls, ["/docs/", "/docs/guides/", "/docs/guides/oil/"]);
-    let oil = &pages[2];
+    let oil = fragment(2);
     assert_eq!(oil["title"], "Warm Oil");
+    assert_eq!(oil["section"], "Guides");
     assert_eq!(oil["description"], "Why & how");
-    assert_eq!(oil["headings"], serde_json::json!(["Steps", "Safety"]));
     assert_eq!(
-        oil["body"],
-        "Rub the oil between your palms. Steps Pour a little. Rub. Safety Stop if it ."
+        oil["headings"],
+        serde_json::json!([["steps", "Steps"], ["safety", "Safety"]])
     );
+    // One entry per block, never joined across headings or list items.
+    assert_eq!(
+        oil["blocks"],
+        serde_json::json!([
+            [-1, "Rub the oil between your palms."],
+            [0, "Pour a little."],
+            [0, "Rub."],
+            [1, "Stop if it ."]
+        ])
+    );
+    // Every term is in the shard the manifest's first terms point to, with
+    // page numbers as gaps: "palm" (stemmed) is on page 2 only.
+    let shards = index["shards"].as_array().expect("shards");
+    let first = shards
+        .iter()
+        .rposition(|t| t.as_str() <= Some("palm"))
+        .expect("a shard");
+    let shard: Value =
+        serde_json::from_str(&site.output(&format!("search/t/{first}.json"))).expect("JSON");
+    assert_eq!(shard["palm"][0], 2);
 }
 
 #[test]

@@ -218,6 +218,9 @@
   }
 
   /* ---------- Search ---------- */
+  /* The index comes in pieces (docs/search-index.md): nothing is fetched
+     until the reader types; then search.js, the manifest, the shards the
+     query's words are in, and one fragment per result shown. */
   var form = doc.getElementById("search");
   if (!form) return;
   var input = doc.getElementById("search-input");
@@ -225,120 +228,99 @@
   var status = doc.getElementById("search-status");
   var panel = form.querySelector(".search-panel") || results;
   var indexUrl = form.getAttribute("data-index");
-  var MAX_RESULTS = 10;
-  var SNIPPET_WORDS = 20;
-  var pages = null;
+  var scriptUrl = form.getAttribute("data-script");
+  var PAGE_SIZE = 10;
+  var SNIPPET_WORDS = 24;
+  var searcher = null;
   var loading = null;
   var generation = 0;
-  if (!input || !results || !status || !indexUrl) return;
-  form.hidden = false;
+  if (!input || !results || !status || !indexUrl || !scriptUrl) return;
+  /* The index's files sit beside the manifest. */
+  var indexBase = indexUrl.slice(0, indexUrl.lastIndexOf("/") + 1);
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function loadScript() {
+    return new Promise(function (resolve, reject) {
+      if (window.DoughSearch) { resolve(); return; }
+      var script = doc.createElement("script");
+      script.src = scriptUrl;
+      script.onload = function () { resolve(); };
+      script.onerror = function () { reject(new Error("search.js")); };
+      doc.head.appendChild(script);
+    });
+  }
 
   function load() {
     if (!loading) {
-      loading = fetch(indexUrl, { credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.json();
-        })
-        .then(function (data) {
-          pages = (data && data.pages ? data.pages : []).map(function (p) {
-            return {
-              title: String(p.title || ""),
-              url: String(p.url || ""),
-              description: String(p.description || ""),
-              headings: (p.headings || []).join("\n"),
-              body: String(p.body || "")
-            };
-          });
-          return pages;
-        });
+      loading = Promise.all([loadScript(), getJSON(indexUrl)]).then(function (loaded) {
+        searcher = new window.DoughSearch.Searcher(loaded[1], function (path) { return getJSON(indexBase + path); });
+        return searcher;
+      });
       loading.catch(function () { loading = null; });
     }
     return loading;
   }
 
-  function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/['\u2019]/g, "['\u2019]");
-  }
-  var WORD_START = "(^|[^\\p{L}\\p{N}])";
-
-  /* The words of a query, each to match the start of a word in the text. */
-  function queryWords(query) {
-    var seen = {};
-    return query.split(/\s+/).map(function (w) {
-      return w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
-    }).filter(function (w) {
-      var key = w.toLowerCase();
-      if (!w || seen[key]) return false;
-      seen[key] = true;
-      return true;
-    });
-  }
-
-  /* Every word must match; a word found in the title outweighs one in the
-     headings, then the description, then the body. Ties: more body hits,
-     then a title that starts with the first word. */
-  function score(page, patterns) {
-    var total = 0;
-    for (var i = 0; i < patterns.length; i++) {
-      var re = patterns[i];
-      var s = re.test(page.title) ? 1000 : re.test(page.headings) ? 200 : re.test(page.description) ? 40 : re.test(page.body) ? 8 : 0;
-      if (!s) return 0;
-      var hits = page.body.match(new RegExp(re.source, "giu"));
-      total += s + Math.min(hits ? hits.length : 0, 6);
-    }
-    var start = patterns[0].exec(page.title);
-    if (start && start.index === 0) total += 1;
-    return total;
-  }
-
-  /* About SNIPPET_WORDS words of the body around the first match. */
-  function snippet(page, patterns) {
-    var body = page.body;
-    var first = -1;
-    patterns.forEach(function (re) {
-      var m = re.exec(body);
-      if (m) {
-        var at = m.index + m[1].length;
-        if (first < 0 || at < first) first = at;
+  function appendPieces(el, pieces) {
+    pieces.forEach(function (piece) {
+      if (piece.mark) {
+        var mark = doc.createElement("mark");
+        mark.textContent = piece.text;
+        el.appendChild(mark);
+      } else {
+        el.appendChild(doc.createTextNode(piece.text));
       }
     });
-    if (first < 0) {
-      if (page.description) return page.description;
-      first = 0;
-    }
-    var words = [];
-    var wordRe = /\S+/g;
-    var m2;
-    var hit = 0;
-    while ((m2 = wordRe.exec(body))) {
-      if (m2.index <= first) hit = words.length;
-      words.push([m2.index, m2.index + m2[0].length]);
-      if (m2.index > first && words.length > hit + SNIPPET_WORDS) break;
-    }
-    if (!words.length) return "";
-    var from = Math.max(0, hit - 7);
-    var to = Math.min(words.length, from + SNIPPET_WORDS);
-    var text = body.slice(words[from][0], words[to - 1][1]);
-    var more = to < words.length || words[to - 1][1] < body.length;
-    return (from > 0 ? "\u2026 " : "") + text + (more ? " \u2026" : "");
   }
 
-  /* Appends text to el with each matched word start wrapped in <mark>. */
-  function highlight(el, text, all) {
-    var last = 0;
-    var m;
-    all.lastIndex = 0;
-    while ((m = all.exec(text))) {
-      var at = m.index + m[1].length;
-      if (at > last) el.appendChild(doc.createTextNode(text.slice(last, at)));
-      var mark = doc.createElement("mark");
-      mark.textContent = m[2];
-      el.appendChild(mark);
-      last = at + m[2].length;
-      all.lastIndex = last;
+  function span(className) {
+    var el = doc.createElement("span");
+    el.className = className;
+    return el;
+  }
+
+  /* One result: the page (title, section), and under it the heading whose
+     section matched best, linked with its #id, with a snippet from one block. */
+  function resultItem(fragment, parsed) {
+    var li = doc.createElement("li");
+    li.className = "sr-item";
+    var place = searcher.bestPlace(fragment, parsed);
+    var pageLink = doc.createElement("a");
+    pageLink.href = fragment.url;
+    pageLink.className = "sr-page";
+    var title = span("sr-title");
+    appendPieces(title, searcher.marked(fragment.title, parsed));
+    pageLink.appendChild(title);
+    if (fragment.section) {
+      var section = span("sr-section");
+      section.textContent = fragment.section;
+      pageLink.appendChild(section);
     }
-    if (last < text.length) el.appendChild(doc.createTextNode(text.slice(last)));
+    li.appendChild(pageLink);
+    var snippetText = place.block || fragment.description;
+    var heading = place.heading >= 0 && fragment.headings[place.heading];
+    var target = pageLink;
+    if (heading && heading[0]) {
+      target = doc.createElement("a");
+      target.href = fragment.url + "#" + encodeURIComponent(heading[0]);
+      target.className = "sr-sub";
+      var headingTitle = span("sr-heading");
+      appendPieces(headingTitle, searcher.marked(heading[1], parsed));
+      target.appendChild(headingTitle);
+      li.appendChild(target);
+    }
+    if (snippetText) {
+      var snip = span("sr-snippet");
+      appendPieces(snip, place.block ? searcher.snippet(place.block, parsed, SNIPPET_WORDS) : [{ text: snippetText, mark: false }]);
+      target.appendChild(snip);
+    }
+    return li;
   }
 
   function openPanel(open) {
@@ -352,70 +334,77 @@
     openPanel(false);
   }
 
-  function render(query) {
-    var words = queryWords(query);
-    if (!words.length) { clearResults(); return; }
-    var patterns = words.map(function (w) { return new RegExp(WORD_START + "(" + escapeRegExp(w) + ")", "iu"); });
-    var alternatives = words.slice().sort(function (a, b) { return b.length - a.length; }).map(escapeRegExp).join("|");
-    var all = new RegExp(WORD_START + "(" + alternatives + ")", "giu");
-    var found = [];
-    for (var i = 0; i < pages.length; i++) {
-      var s = score(pages[i], patterns);
-      if (s) found.push({ page: pages[i], score: s, order: i });
-    }
-    found.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
-    var shown = found.slice(0, MAX_RESULTS);
+  function setStatus(shown, total) {
+    status.textContent = total === 0 ? "No results"
+      : shown < total ? "Showing " + shown + " of " + total + " results"
+      : total === 1 ? "1 result" : total + " results";
+  }
+
+  /* Shows the next PAGE_SIZE hits, each once its fragment is in. */
+  function showMore(found, mine, list, focusFirst) {
+    var start = list.children.length;
+    var slice = found.hits.slice(start, start + PAGE_SIZE);
+    return Promise.all(slice.map(function (hit) { return searcher.fragment(hit.page); })).then(function (fragments) {
+      if (mine !== generation) return;
+      var items = fragments.map(function (f) { return resultItem(f, found.words); });
+      items.forEach(function (li) { list.appendChild(li); });
+      var more = results.querySelector(".sr-more");
+      var shown = list.children.length;
+      if (shown < found.hits.length && !more) {
+        more = doc.createElement("button");
+        more.type = "button";
+        more.className = "sr-more";
+        more.textContent = "Show more results";
+        more.addEventListener("click", function () {
+          var mineNow = generation;
+          showMore(found, mineNow, list, true);
+        });
+        results.appendChild(more);
+      } else if (shown >= found.hits.length && more) {
+        more.parentNode.removeChild(more);
+        if (focusFirst) input.focus();
+      }
+      if (focusFirst && items.length) items[0].querySelector("a").focus();
+      setStatus(shown, found.hits.length);
+    });
+  }
+
+  function render(found, mine) {
     results.textContent = "";
-    if (shown.length) {
-      var list = doc.createElement("ul");
-      shown.forEach(function (hit) {
-        var li = doc.createElement("li");
-        var a = doc.createElement("a");
-        a.href = hit.page.url;
-        var title = doc.createElement("span");
-        title.className = "sr-title";
-        highlight(title, hit.page.title, all);
-        a.appendChild(title);
-        var text = snippet(hit.page, patterns);
-        if (text) {
-          var snip = doc.createElement("span");
-          snip.className = "sr-snippet";
-          highlight(snip, text, all);
-          a.appendChild(snip);
-        }
-        li.appendChild(a);
-        list.appendChild(li);
-      });
-      results.appendChild(list);
+    var list = doc.createElement("ul");
+    results.appendChild(list);
+    if (!found.hits.length) {
+      setStatus(0, 0);
+      openPanel(true);
+      return Promise.resolve();
     }
-    var n = found.length;
-    status.textContent = n === 0 ? "No results"
-      : n > shown.length ? "Showing " + shown.length + " of " + n + " results"
-      : n === 1 ? "1 result" : n + " results";
     openPanel(true);
+    return showMore(found, mine, list, false);
   }
 
   function search() {
     var query = input.value.trim();
     if (query.length < 2) { clearResults(); return; }
     var mine = ++generation;
-    if (pages) { render(query); return; }
-    openPanel(true);
-    status.textContent = "Loading\u2026";
+    if (!searcher) {
+      openPanel(true);
+      status.textContent = "Loading\u2026";
+    }
     load().then(function () {
-      if (mine === generation) render(input.value.trim());
-    }, function () {
+      return searcher.search(query);
+    }).then(function (found) {
+      if (mine === generation) return render(found, mine);
+    }).catch(function () {
       if (mine === generation) status.textContent = "Search is not available right now.";
     });
   }
 
-  function resultLinks() { return [].slice.call(results.querySelectorAll("a")); }
+  function resultControls() { return [].slice.call(results.querySelectorAll("a, button")); }
 
-  input.addEventListener("focus", function () { load().catch(function () {}); });
   input.addEventListener("input", search);
   input.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown") {
-      var links = resultLinks();
+      var links = resultControls();
       if (links.length) { event.preventDefault(); links[0].focus(); }
     } else if (event.key === "Escape") {
       if (panel.classList.contains("is-open")) {
@@ -425,7 +414,7 @@
     }
   });
   results.addEventListener("keydown", function (event) {
-    var links = resultLinks();
+    var links = resultControls();
     var i = links.indexOf(doc.activeElement);
     if (i < 0) return;
     if (event.key === "ArrowDown") {
@@ -446,9 +435,10 @@
       input.focus();
     }
   });
+  /* With JavaScript the form does not leave the page: Enter opens the first result. */
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var links = resultLinks();
+    var links = results.querySelectorAll("a");
     if (links.length) window.location.href = links[0].href;
   });
   form.addEventListener("focusout", function (event) {
