@@ -22,6 +22,7 @@ mod pagination;
 mod properties;
 mod publish;
 mod rebuilds;
+mod review;
 mod schema;
 mod search;
 mod serve;
