@@ -203,6 +203,8 @@ struct PageContext<'a> {
     assets: Vec<String>,
     /// The numbered steps of a how-to page (see `Rendered::steps`).
     steps: &'a [String],
+    /// The Flesch–Kincaid grade of the prose, to one decimal; English sites only.
+    reading_grade: Option<f64>,
     reviewed: Option<&'a str>,
     /// Always `{name, credentials}`, whichever form the front matter used.
     reviewed_by: Option<&'a Reviewer>,
@@ -458,6 +460,11 @@ fn page_value(site: &Site, rendering: &Rendering, id: PageId, content: &str) -> 
             .and_then(|parent| site.page(parent).pages.iter().position(|&p| p == id)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
         steps: &rendered.steps,
+        reading_grade: rendered
+            .reading
+            .grade()
+            .filter(|_| site.config.is_english())
+            .map(|grade| (grade * 10.0).round() / 10.0),
         reviewed: page.meta.reviewed.as_ref().map(|d| d.text.as_str()),
         reviewed_by: page.meta.reviewed_by.as_ref(),
         next_review: site

@@ -175,6 +175,7 @@ fn site_warnings(
             missing_description(page, diagnostics);
             images_without_alt(page, rendered, diagnostics);
             review_due(site, page, today, diagnostics);
+            reading_level(site, page, rendered, diagnostics);
         }
     }
 }
@@ -406,6 +407,46 @@ fn review_due(site: &Site, page: &Page, today: jiff::civil::Date, diagnostics: &
             "review due soon: the next review is due on {due}, {when}"
         )));
     }
+}
+
+/// An English page whose Flesch–Kincaid grade is above site.yaml's
+/// `reading_level.max_grade`, with where its longest sentences start.
+fn reading_level(site: &Site, page: &Page, rendered: &Rendered, diagnostics: &mut Diagnostics) {
+    let Some(max) = site.config.reading_level.max_grade else {
+        return;
+    };
+    let Some(grade) = rendered
+        .reading
+        .grade()
+        .filter(|_| site.config.is_english())
+    else {
+        return;
+    };
+    if grade <= max {
+        return;
+    }
+    let longest: Vec<String> = rendered
+        .reading
+        .longest
+        .iter()
+        .map(|s| {
+            let (line, _) = page.file_position(s.line, s.col);
+            format!("line {line} ({} words)", s.words)
+        })
+        .collect();
+    diagnostics.push(
+        page_warning(
+            page,
+            format!(
+                "reading grade {grade:.1} is above the target of {max}; longest sentences: {}",
+                longest.join(", ")
+            ),
+        )
+        .with_help(
+            "split long sentences and prefer short, common words where they say the same; \
+             health guidance asks for grade 6 to 8",
+        ),
+    );
 }
 
 #[cfg(test)]

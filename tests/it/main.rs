@@ -21,6 +21,7 @@ mod new_page;
 mod pagination;
 mod properties;
 mod publish;
+mod reading;
 mod rebuilds;
 mod review;
 mod schema;
