@@ -92,6 +92,10 @@ enum Command {
         /// Replace site.yaml's base_url.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Check review dates as of this day (YYYY-MM-DD) instead of today,
+        /// so that a check gives the same result whenever it runs.
+        #[arg(long, value_name = "DATE", value_parser = parse_today)]
+        today: Option<jiff::civil::Date>,
     },
     /// Create a new site with the bundled theme in DIR (new or empty).
     Init {
@@ -183,6 +187,7 @@ fn main() -> ExitCode {
             strict,
             drafts,
             base_url,
+            today,
         } => base_url_flag(base_url).and_then(|base_url| {
             run_check(CheckOptions {
                 build: BuildOptions {
@@ -192,6 +197,7 @@ fn main() -> ExitCode {
                     ..BuildOptions::default()
                 },
                 strict,
+                today,
             })
         }),
         Command::Init { dir } => run_init(&dir),
@@ -272,6 +278,11 @@ fn run_serve(options: ServeOptions) -> Outcome {
 
 /// The check's findings, then its summary, on standard output: they are what
 /// the command is for.
+fn parse_today(text: &str) -> Result<jiff::civil::Date, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a date such as 2026-12-02"))
+}
+
 fn run_check(options: CheckOptions) -> Outcome {
     let report = check(&options)?;
     for diagnostic in &report.diagnostics {

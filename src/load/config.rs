@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, suggest};
+use crate::load::front_matter::PageDate;
 use crate::load::yaml::{Fields, Origin};
 use crate::slug::slugify;
 
@@ -22,6 +23,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "search",
     "paginate_by",
     "markdown",
+    "medical",
+    "review",
+    "reading_level",
     "extra",
 ];
 
@@ -41,7 +45,95 @@ pub struct Config {
     /// `paginate_by`; `None` lists every page on one page, as Zola does.
     pub paginate_by: Option<usize>,
     pub markdown: MarkdownConfig,
+    /// The site gives health information: pages are `MedicalWebPage`s in
+    /// JSON-LD, with their review dates.
+    pub medical: bool,
+    pub review: ReviewConfig,
+    pub reading_level: ReadingLevel,
     pub extra: serde_yaml::Value,
+}
+
+/// The fields of `review:`, for the JSON schema and the parser.
+pub const REVIEW_KEYS: &[&str] = &["interval", "warn_before", "required"];
+
+/// How often pages are reviewed, and what `knead check` says about it.
+#[derive(Debug, Clone)]
+pub struct ReviewConfig {
+    /// A page's next review is due this long after `reviewed`, unless its
+    /// front matter sets `next_review`; `None`: only `next_review` counts.
+    pub interval: Option<jiff::Span>,
+    /// How long before its due date a review is "due soon".
+    pub warn_before: jiff::Span,
+    /// Pages without `reviewed` are warned about.
+    pub required: bool,
+}
+
+/// The default `warn_before`, as written in site.yaml.
+pub const DEFAULT_WARN_BEFORE: &str = "30d";
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            interval: None,
+            warn_before: jiff::Span::new().days(30),
+            required: false,
+        }
+    }
+}
+
+impl ReviewConfig {
+    /// When a page's next review is due: its `next_review`, else `reviewed`
+    /// plus `interval`.
+    pub fn next_review(
+        &self,
+        reviewed: Option<&PageDate>,
+        next_review: Option<&PageDate>,
+    ) -> Option<jiff::civil::Date> {
+        if let Some(next) = next_review {
+            return Some(next.utc.date());
+        }
+        let (reviewed, interval) = (reviewed?, self.interval?);
+        reviewed.utc.date().checked_add(interval).ok()
+    }
+}
+
+/// The fields of `reading_level:`.
+pub const READING_LEVEL_KEYS: &[&str] = &["max_grade"];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingLevel {
+    /// The Flesch–Kincaid grade above which `knead check` warns; `None`: no
+    /// warnings.
+    pub max_grade: Option<f64>,
+}
+
+impl Config {
+    /// Reading grades are computed with English syllable and sentence rules,
+    /// so only an English site gets them.
+    pub fn is_english(&self) -> bool {
+        let language = self.language.to_ascii_lowercase();
+        language == "en" || language.starts_with("en-") || language.starts_with("en_")
+    }
+}
+
+/// Parses a duration such as `3y`, `18m` (months), `6w` or `60d`.
+pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
+    let text = text.trim();
+    let malformed = || format!("{text:?} is not a whole number followed by y, m, w or d");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: i64 = digits.parse().map_err(|_| malformed())?;
+    let span = match unit {
+        "y" => jiff::Span::new().try_years(number),
+        "m" => jiff::Span::new().try_months(number),
+        "w" => jiff::Span::new().try_weeks(number),
+        "d" => jiff::Span::new().try_days(number),
+        _ => return Err(malformed()),
+    };
+    span.map_err(|_| format!("{text:?} is too long"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +242,9 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let search = fields.take("search", "`true` or `false`").unwrap_or(false);
     let paginate_by = take_paginate_by(&mut fields);
     let markdown = read_markdown(&mut fields);
+    let medical = fields.take("medical", "`true` or `false`").unwrap_or(false);
+    let review = read_review(&mut fields);
+    let reading_level = read_reading_level(&mut fields);
     let extra = fields
         .take_value("extra")
         .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
@@ -175,6 +270,9 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             search,
             paginate_by,
             markdown,
+            medical,
+            review,
+            reading_level,
             extra,
         }),
         _ => Err(diagnostics),
@@ -267,6 +365,100 @@ fn read_markdown(fields: &mut Fields) -> MarkdownConfig {
                 Some("the markdown keys are `smart_punctuation` and `heading_anchors`, each `true` or `false`".into()),
             );
             MarkdownConfig::default()
+        }
+    }
+}
+
+fn read_review(fields: &mut Fields) -> ReviewConfig {
+    let mut review = ReviewConfig::default();
+    let Some(value) = fields.take_value("review") else {
+        return review;
+    };
+    let serde_yaml::Value::Mapping(map) = value else {
+        fields.value_error(
+            "review",
+            "`review` must be a mapping such as `{ interval: 3y, warn_before: 60d }`".into(),
+            None,
+        );
+        return review;
+    };
+    for (key, value) in map {
+        let key = key.as_str().unwrap_or_default().to_string();
+        let known = REVIEW_KEYS.contains(&key.as_str());
+        let position = if known {
+            fields.nested_value_position("review", &key)
+        } else {
+            fields.nested_key_position("review", &key)
+        };
+        let problem = match (key.as_str(), value) {
+            ("required", serde_yaml::Value::Bool(required)) => {
+                review.required = required;
+                None
+            }
+            ("required", _) => Some((
+                "`review.required` must be `true` or `false`".to_string(),
+                None,
+            )),
+            ("interval" | "warn_before", value) => {
+                let parsed = match &value {
+                    serde_yaml::Value::String(text) => parse_duration(text),
+                    _ => Err("it is not text".to_string()),
+                };
+                match parsed {
+                    Ok(span) if key == "interval" => {
+                        review.interval = Some(span);
+                        None
+                    }
+                    Ok(span) => {
+                        review.warn_before = span;
+                        None
+                    }
+                    Err(reason) => Some((
+                        format!("`review.{key}` is not a duration: {reason}"),
+                        Some(
+                            "write a whole number and a unit: `3y` (years), `18m` (months), `6w` (weeks) or `60d` (days)"
+                                .to_string(),
+                        ),
+                    )),
+                }
+            }
+            _ => Some((
+                format!("unknown `review` key `{key}`"),
+                Some(match suggest(&key, REVIEW_KEYS.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("the review keys are: {}", REVIEW_KEYS.join(", ")),
+                }),
+            )),
+        };
+        if let Some((message, help)) = problem {
+            fields.error_at(position, message, help);
+        }
+    }
+    review
+}
+
+fn read_reading_level(fields: &mut Fields) -> ReadingLevel {
+    let Some(value) = fields.take_value("reading_level") else {
+        return ReadingLevel::default();
+    };
+    match serde_yaml::from_value::<ReadingLevel>(value) {
+        Ok(level) if level.max_grade.is_none_or(|g| g.is_finite() && g >= 0.0) => level,
+        Ok(_) => {
+            let position = fields.nested_value_position("reading_level", "max_grade");
+            fields.error_at(
+                position,
+                "`reading_level.max_grade` must be a grade of 0 or more".into(),
+                Some("US school grades: `8` suits most readers of health information".into()),
+            );
+            ReadingLevel::default()
+        }
+        Err(err) => {
+            fields.value_error(
+                "reading_level",
+                format!("`reading_level` {err}"),
+                Some("write `reading_level: { max_grade: 8 }`".into()),
+            );
+            ReadingLevel::default()
         }
     }
 }

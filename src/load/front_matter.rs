@@ -24,6 +24,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "toc",
     "related",
     "paginate_by",
+    "reviewed",
+    "reviewed_by",
+    "next_review",
     "extra",
 ];
 
@@ -44,10 +47,29 @@ pub struct FrontMatter {
     pub paginate_by: Option<usize>,
     /// Terms per taxonomy, in site.yaml's taxonomy order; only taxonomies the page uses.
     pub taxonomies: Vec<(String, Vec<String>)>,
+    /// When the content was last checked for accuracy, and by whom.
+    pub reviewed: Option<PageDate>,
+    pub reviewed_by: Option<Reviewer>,
+    /// When the next review is due, if not `reviewed` plus site.yaml's
+    /// `review.interval`.
+    pub next_review: Option<PageDate>,
     pub extra: serde_yaml::Value,
     /// Line and column of each top-level key, for errors found in later stages.
     pub positions: HashMap<String, (usize, usize)>,
 }
+
+/// Who reviewed a page: `reviewed_by: A. Name` or
+/// `reviewed_by: { name: A. Name, credentials: PT, DPT }`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reviewer {
+    pub name: String,
+    #[serde(default)]
+    pub credentials: Option<String>,
+}
+
+/// The fields of `reviewed_by`'s mapping form.
+pub const REVIEWER_KEYS: &[&str] = &["name", "credentials"];
 
 /// A date as the author wrote it (`2024-05-01` or RFC 3339 and the other
 /// ISO 8601 forms jiff reads), kept as the UTC wall-clock time it means, for
@@ -234,6 +256,9 @@ pub fn parse_front_matter(
             .unwrap_or_default(),
         paginate_by: crate::load::config::take_paginate_by(&mut fields),
         taxonomies: take_taxonomies(&mut fields, taxonomies),
+        reviewed: take_date(&mut fields, "reviewed"),
+        reviewed_by: take_reviewer(&mut fields),
+        next_review: take_date(&mut fields, "next_review"),
         extra: fields
             .take_value("extra")
             .unwrap_or(serde_yaml::Value::Mapping(Default::default())),
@@ -278,6 +303,41 @@ fn take_date(fields: &mut Fields, key: &str) -> Option<PageDate> {
                 key,
                 format!("`{key}` {text:?} is not a valid date: {reason}"),
                 Some(format!("write {expected}")),
+            );
+            None
+        }
+    }
+}
+
+fn take_reviewer(fields: &mut Fields) -> Option<Reviewer> {
+    let reviewer = match fields.take_value("reviewed_by")? {
+        serde_yaml::Value::String(name) => Ok(Reviewer {
+            name,
+            credentials: None,
+        }),
+        value @ serde_yaml::Value::Mapping(_) => {
+            serde_yaml::from_value::<Reviewer>(value).map_err(|e| e.to_string())
+        }
+        _ => Err("it must be a name or a mapping".into()),
+    };
+    match reviewer {
+        Ok(reviewer) if !reviewer.name.trim().is_empty() => Some(reviewer),
+        Ok(_) => {
+            fields.value_error(
+                "reviewed_by",
+                "`reviewed_by` has an empty name".into(),
+                None,
+            );
+            None
+        }
+        Err(reason) => {
+            fields.value_error(
+                "reviewed_by",
+                format!("`reviewed_by` is not a reviewer: {reason}"),
+                Some(
+                    "write a name, such as `reviewed_by: A. Name`, or `reviewed_by: { name: A. Name, credentials: PT }`"
+                        .into(),
+                ),
             );
             None
         }

@@ -28,6 +28,8 @@ pub(crate) struct Fields {
     origin: Origin,
     map: Mapping,
     positions: HashMap<String, KeyPosition>,
+    /// The YAML, to find keys of nested mappings when one has an error.
+    text: String,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -75,6 +77,7 @@ impl Fields {
             origin,
             map,
             positions: key_positions(text, origin),
+            text: text.to_string(),
             diagnostics: Vec::new(),
         })
     }
@@ -141,6 +144,13 @@ impl Fields {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Reports a problem at a position found with `nested_value_position`.
+    pub fn error_at(&mut self, (line, col): (usize, usize), message: String, help: Option<String>) {
+        let mut diagnostic = Diagnostic::error(&self.path, message).at(line, col);
+        diagnostic.help = help;
+        self.diagnostics.push(diagnostic);
+    }
+
     fn type_error(&mut self, key: &str, expected: &str, value: &Value) {
         self.value_error(
             key,
@@ -167,6 +177,46 @@ impl Fields {
         self.positions
             .get(key)
             .map_or((self.origin.first_line, 1), |p| (p.line, p.value_col))
+    }
+
+    /// Where the value of `sub` in the mapping under `key` is written;
+    /// the value of `key` when `sub` is not found there.
+    pub fn nested_value_position(&self, key: &str, sub: &str) -> (usize, usize) {
+        self.find_nested(key, sub)
+            .map_or_else(|| self.value_position(key), |(line, _, col)| (line, col))
+    }
+
+    /// Where `sub` in the mapping under `key` is written, as for
+    /// `nested_value_position`.
+    pub fn nested_key_position(&self, key: &str, sub: &str) -> (usize, usize) {
+        self.find_nested(key, sub)
+            .map_or_else(|| self.value_position(key), |(line, col, _)| (line, col))
+    }
+
+    /// The line, key column and value column of `sub` in the mapping under
+    /// `key`, written as a block (`key:` then `  sub: value`) or in flow
+    /// (`key: { sub: value }`).
+    fn find_nested(&self, key: &str, sub: &str) -> Option<(usize, usize, usize)> {
+        let start = self.positions.get(key)?;
+        let first = start.line - self.origin.first_line;
+        for (index, line) in self.text.lines().enumerate().skip(first) {
+            let indented = line.starts_with([' ', '\t']) || line.trim().is_empty();
+            if index > first && !indented {
+                break;
+            }
+            let from = if index == first {
+                line.char_indices()
+                    .nth(start.value_col - 1)
+                    .map_or(line.len(), |(at, _)| at)
+            } else {
+                0
+            };
+            if let Some((key_at, value_at)) = find_sub_key(line, from, sub) {
+                let col = |at: usize| line[..at].chars().count() + 1;
+                return Some((self.origin.first_line + index, col(key_at), col(value_at)));
+            }
+        }
+        None
     }
 
     /// Ends reading: every key not taken is reported as unknown, with the closest
@@ -424,6 +474,20 @@ fn parse_key_line(line: &str) -> Option<(String, usize)> {
     let spaces = rest.len() - rest.trim_start().len();
     let value_col = line[..after_key + 1 + spaces].chars().count() + 1;
     Some((key, value_col))
+}
+
+/// The byte offsets of `sub:` and of its value in `line`, searching from
+/// `from`: `sub` must start the line's text or follow `{`, `,` or a space.
+fn find_sub_key(line: &str, from: usize, sub: &str) -> Option<(usize, usize)> {
+    line[from..].match_indices(sub).find_map(|(at, _)| {
+        let at = from + at;
+        let before = line[..at].chars().next_back();
+        let starts = before.is_none_or(|c| matches!(c, ' ' | '\t' | '{' | ','));
+        let rest = line[at + sub.len()..].trim_start_matches([' ', '\t']);
+        let after_colon = rest.strip_prefix(':')?;
+        let value = after_colon.trim_start_matches([' ', '\t']);
+        starts.then_some((at, line.len() - value.len()))
+    })
 }
 
 /// The colon that ends a plain key: followed by a space or the end of the line.

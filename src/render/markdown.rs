@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::components::{self, Components};
 use super::directives::{self, OffsetMap};
+use super::reading::{self, Reading};
 use crate::diagnostic::{Diagnostic, LineCursor};
 use crate::load::config::MarkdownConfig;
 use crate::slug::slugify;
@@ -41,6 +42,8 @@ pub struct Rendered {
     /// Where images without alt text start, as 1-based (line, column) in the
     /// body (line 1 is the first line after the front matter); see `MissingAlt`.
     pub images_without_alt: Vec<(usize, usize)>,
+    /// The prose's reading level (see `reading`).
+    pub reading: Reading,
     /// Mistakes in component calls, at body positions like
     /// `images_without_alt`, with no path: the caller knows the file.
     pub component_errors: Vec<Diagnostic>,
@@ -184,6 +187,7 @@ pub fn render_with_components(
         heading_offsets,
         steps: steps.items,
         images_without_alt: missing_alt.positions(body),
+        reading: reading::measure(&prepared.text, parser_options(config), &prepared.map, body),
         component_errors: call_errors_at(body, call_errors),
     }
 }

@@ -9,6 +9,7 @@ pub mod components;
 pub mod directives;
 pub mod links;
 pub mod markdown;
+pub mod reading;
 pub mod related;
 
 use rayon::prelude::*;

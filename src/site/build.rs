@@ -259,6 +259,9 @@ fn implicit_home(config: &Config) -> Page {
         related: Vec::new(),
         paginate_by: None,
         taxonomies: Vec::new(),
+        reviewed: None,
+        reviewed_by: None,
+        next_review: None,
         extra: serde_yaml::Value::Mapping(Default::default()),
         positions: HashMap::new(),
     };

@@ -13,6 +13,7 @@ use tera::{Context, Value};
 use crate::load::config::BaseUrl;
 use crate::load::data::SiteData;
 use crate::load::discover::slash_path;
+use crate::load::front_matter::Reviewer;
 use crate::render::Rendering;
 use crate::render::markdown::TocItem;
 use crate::site::{Page, PageId, Pagination, Site, TaxonomyTerms};
@@ -202,6 +203,13 @@ struct PageContext<'a> {
     assets: Vec<String>,
     /// The numbered steps of a how-to page (see `Rendered::steps`).
     steps: &'a [String],
+    /// The Flesch–Kincaid grade of the prose, to one decimal; English sites only.
+    reading_grade: Option<f64>,
+    reviewed: Option<&'a str>,
+    /// Always `{name, credentials}`, whichever form the front matter used.
+    reviewed_by: Option<&'a Reviewer>,
+    /// `next_review`, or `reviewed` plus site.yaml's `review.interval`.
+    next_review: Option<String>,
     extra: &'a serde_yaml::Value,
 }
 
@@ -452,6 +460,18 @@ fn page_value(site: &Site, rendering: &Rendering, id: PageId, content: &str) -> 
             .and_then(|parent| site.page(parent).pages.iter().position(|&p| p == id)),
         assets: page.assets.iter().map(|a| base.url(a)).collect(),
         steps: &rendered.steps,
+        reading_grade: rendered
+            .reading
+            .grade()
+            .filter(|_| site.config.is_english())
+            .map(|grade| (grade * 10.0).round() / 10.0),
+        reviewed: page.meta.reviewed.as_ref().map(|d| d.text.as_str()),
+        reviewed_by: page.meta.reviewed_by.as_ref(),
+        next_review: site
+            .config
+            .review
+            .next_review(page.meta.reviewed.as_ref(), page.meta.next_review.as_ref())
+            .map(|date| date.to_string()),
         extra: &page.meta.extra,
     };
     Value::from_serializable(&context)
@@ -480,6 +500,7 @@ struct SiteContext<'a> {
     extra: &'a serde_yaml::Value,
     feed: bool,
     search: bool,
+    medical: bool,
     sections: Vec<SectionItem<'a>>,
     /// One `{name, slug, url, permalink}` per taxonomy, in site.yaml order,
     /// so themes can link `/<taxonomy>/` without rebuilding its URL.
@@ -514,6 +535,7 @@ fn site_value(site: &Site) -> Value {
         extra: &config.extra,
         feed: config.feed,
         search: config.search,
+        medical: config.medical,
         sections: site
             .top_sections()
             .iter()

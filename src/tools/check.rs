@@ -32,6 +32,8 @@ pub struct CheckOptions {
     pub build: BuildOptions,
     /// Warnings fail the check too.
     pub strict: bool,
+    /// The day review dates are checked against; `None`: the real today.
+    pub today: Option<jiff::civil::Date>,
 }
 
 /// Everything a check found.
@@ -137,7 +139,8 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     if !diagnostics.has_errors() {
         diagnostics.extend(render_templates(renderer));
     }
-    site_warnings(&site, &rendering, &mut diagnostics);
+    let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    site_warnings(&site, &rendering, today, &mut diagnostics);
     let sections = site.section_count();
     Ok(report(
         site.pages.len() - sections,
@@ -156,7 +159,12 @@ fn render_templates(renderer: PageRenderer) -> Vec<Diagnostic> {
 }
 
 /// Every warning of the check, for a site that went through the build's stages.
-fn site_warnings(site: &Site, rendering: &Rendering, diagnostics: &mut Diagnostics) {
+fn site_warnings(
+    site: &Site,
+    rendering: &Rendering,
+    today: jiff::civil::Date,
+    diagnostics: &mut Diagnostics,
+) {
     let published = published_pages(site);
     orphans(site, &rendering.links, &published, diagnostics);
     links_to_drafts(site, &rendering.links, &published, diagnostics);
@@ -166,6 +174,8 @@ fn site_warnings(site: &Site, rendering: &Rendering, diagnostics: &mut Diagnosti
         if has_file(page) {
             missing_description(page, diagnostics);
             images_without_alt(page, rendered, diagnostics);
+            review_due(site, page, today, diagnostics);
+            reading_level(site, page, rendered, diagnostics);
         }
     }
 }
@@ -343,6 +353,100 @@ fn images_without_alt(page: &Page, rendered: &Rendered, diagnostics: &mut Diagno
                 ),
         );
     }
+}
+
+/// A page whose review is overdue or due within `review.warn_before`, or,
+/// when site.yaml sets `review.required`, was never reviewed.
+fn review_due(site: &Site, page: &Page, today: jiff::civil::Date, diagnostics: &mut Diagnostics) {
+    let review = &site.config.review;
+    let meta = &page.meta;
+    if meta.reviewed.is_none() && meta.next_review.is_none() {
+        if review.required {
+            diagnostics.push(
+                page_warning(page, "never reviewed: the page has no `reviewed` date").with_help(
+                    "once the page has been checked against its sources, add `reviewed: YYYY-MM-DD` \
+                     and `reviewed_by:` to its front matter (site.yaml's `review.required` asks every page for them)",
+                ),
+            );
+        }
+        return;
+    }
+    let Some(due) = review.next_review(meta.reviewed.as_ref(), meta.next_review.as_ref()) else {
+        return;
+    };
+    let key = if meta.next_review.is_some() {
+        "next_review"
+    } else {
+        "reviewed"
+    };
+    let (line, col) = meta
+        .positions
+        .get(key)
+        .copied()
+        .unwrap_or_else(|| title_position(page));
+    let help = "review the page against its sources, then set `reviewed` to the day of the review \
+                (and `next_review`, if the page has one)";
+    let warning = |message: String| {
+        Diagnostic::warning(page.display_path(), message)
+            .at(line, col)
+            .with_help(help)
+    };
+    let soon = due.checked_sub(review.warn_before).unwrap_or(due);
+    if due < today {
+        diagnostics.push(warning(format!(
+            "review overdue: the next review was due on {due}"
+        )));
+    } else if soon <= today {
+        let days = (due - today).get_days();
+        let when = match days {
+            0 => "today".to_string(),
+            1 => "in 1 day".to_string(),
+            n => format!("in {n} days"),
+        };
+        diagnostics.push(warning(format!(
+            "review due soon: the next review is due on {due}, {when}"
+        )));
+    }
+}
+
+/// An English page whose Flesch–Kincaid grade is above site.yaml's
+/// `reading_level.max_grade`, with where its longest sentences start.
+fn reading_level(site: &Site, page: &Page, rendered: &Rendered, diagnostics: &mut Diagnostics) {
+    let Some(max) = site.config.reading_level.max_grade else {
+        return;
+    };
+    let Some(grade) = rendered
+        .reading
+        .grade()
+        .filter(|_| site.config.is_english())
+    else {
+        return;
+    };
+    if grade <= max {
+        return;
+    }
+    let longest: Vec<String> = rendered
+        .reading
+        .longest
+        .iter()
+        .map(|s| {
+            let (line, _) = page.file_position(s.line, s.col);
+            format!("line {line} ({} words)", s.words)
+        })
+        .collect();
+    diagnostics.push(
+        page_warning(
+            page,
+            format!(
+                "reading grade {grade:.1} is above the target of {max}; longest sentences: {}",
+                longest.join(", ")
+            ),
+        )
+        .with_help(
+            "split long sentences and prefer short, common words where they say the same; \
+             health guidance asks for grade 6 to 8",
+        ),
+    );
 }
 
 #[cfg(test)]

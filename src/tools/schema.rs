@@ -259,12 +259,69 @@ fn site_property(key: &str) -> Value {
             "description": "How many pages each pager of a section or term page lists (/guides/, /guides/page/2/, …), for sections without their own `paginate_by`; default: every page on one page.",
         }),
         "markdown" => markdown_property(),
+        "medical" => boolean(
+            "The site gives health information: themes declare its pages as schema.org `MedicalWebPage`s with their review dates (dough does), not `Article`s.",
+            false,
+        ),
+        "review" => review_property(),
+        "reading_level" => json!({
+            "type": "object",
+            "description": "Readability targets for English sites (`language: en…`), which `knead check` warns about.",
+            "properties": {
+                "max_grade": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "`knead check` warns about pages whose Flesch–Kincaid grade is above this; health guidance asks for 6 to 8.",
+                },
+            },
+            "additionalProperties": false,
+        }),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
         }),
         _ => json!({}),
     }
+}
+
+fn review_property() -> Value {
+    let properties: Map<String, Value> = config::REVIEW_KEYS
+        .iter()
+        .map(|&key| {
+            let property = match key {
+                "interval" => duration(
+                    "How long after `reviewed` a page's next review is due, unless its front matter sets `next_review`.",
+                ),
+                "warn_before" => {
+                    let mut property = duration(
+                        "How long before its due date `knead check` warns that a review is due soon.",
+                    );
+                    property["default"] = json!(config::DEFAULT_WARN_BEFORE);
+                    property
+                }
+                "required" => boolean(
+                    "Whether `knead check` warns about pages without `reviewed`.",
+                    false,
+                ),
+                _ => json!({}),
+            };
+            (key.to_string(), property)
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "description": "How often pages are reviewed; `knead check` warns about reviews overdue or due soon.",
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+fn duration(description: &str) -> Value {
+    json!({
+        "type": "string",
+        "description": format!("{description} A whole number and a unit: `3y` (years), `18m` (months), `6w` (weeks), `60d` (days)."),
+        "pattern": "^[0-9]+[ymwd]$",
+    })
 }
 
 fn markdown_property() -> Value {
@@ -335,6 +392,23 @@ fn front_matter_property(key: &str) -> Value {
             "minimum": 1,
             "description": "Sections (_index.md) only: how many pages each pager of the section lists (/guides/, /guides/page/2/, …); default: site.yaml's `paginate_by`.",
         }),
+        "reviewed" => date(
+            "The day the content was last checked against its sources: `2024-05-01` or RFC 3339.",
+        ),
+        "reviewed_by" => json!({
+            "type": ["string", "object"],
+            "description": "Who reviewed it: a name, or `{ name, credentials }`. Name the real process (\"editorial team (not a clinician)\"); never invent a reviewer.",
+            "properties": {
+                "name": { "type": "string", "pattern": "\\S" },
+                "credentials": { "type": "string" },
+            },
+            "required": ["name"],
+            "additionalProperties": false,
+            "pattern": "\\S",
+        }),
+        "next_review" => date(
+            "When the next review is due; default: `reviewed` plus site.yaml's `review.interval`.",
+        ),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `page.extra`.",
@@ -388,7 +462,10 @@ mod tests {
     fn example(key: &str, property: &Value) -> Value {
         match (key, property["type"].as_str()) {
             ("base_url", _) => json!("https://example.org/docs/"),
-            ("date" | "updated", _) => json!("2024-05-01"),
+            ("date" | "updated" | "reviewed" | "next_review", _) => json!("2024-05-01"),
+            ("reviewed_by", _) => json!({ "name": "A. Name", "credentials": "PT" }),
+            ("interval" | "warn_before", _) => json!("3y"),
+            (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
             (_, Some("string")) => json!("text"),
             (_, Some("boolean")) => json!(true),
@@ -419,19 +496,23 @@ mod tests {
     fn every_parser_key_is_a_described_property() {
         let site = site_schema();
         let fm = front_matter_schema(&taxonomies());
-        let markdown = &properties(&site)["markdown"]["properties"];
+        let nested = |key: &str| {
+            properties(&site)[key]["properties"]
+                .as_object()
+                .expect("nested properties")
+        };
         let expected = [
             (properties(&site), config::KNOWN_KEYS),
             (properties(&fm), front_matter::KNOWN_KEYS),
-            (
-                markdown.as_object().expect("markdown"),
-                config::MARKDOWN_KEYS,
-            ),
+            (nested("markdown"), config::MARKDOWN_KEYS),
+            (nested("review"), config::REVIEW_KEYS),
+            (nested("reading_level"), config::READING_LEVEL_KEYS),
         ];
         for (props, keys) in expected {
             for key in keys {
                 let property = &props[*key];
-                assert!(property["type"].is_string(), "{key} has no type");
+                let typed = property["type"].is_string() || property["type"].is_array();
+                assert!(typed, "{key} has no type");
                 assert!(
                     property["description"].is_string(),
                     "{key} has no description"

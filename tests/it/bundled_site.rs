@@ -527,3 +527,26 @@ fn glossary_defines_the_standard_terms() {
         );
     }
 }
+
+#[test]
+fn every_page_has_a_review_date_and_an_honest_reviewer() {
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    for entry in walkdir::WalkDir::new(&content) {
+        let path = entry.expect("walk content").into_path();
+        if path.extension().is_none_or(|ext| ext != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read page");
+        let front_matter = text.split("\n---\n").next().unwrap_or("");
+        assert!(
+            front_matter.contains("\nreviewed: 20"),
+            "{} has no review date",
+            path.display()
+        );
+        assert!(
+            front_matter.contains("\nreviewed_by: kneading editorial team (not a clinician)"),
+            "{} names another reviewer",
+            path.display()
+        );
+    }
+}

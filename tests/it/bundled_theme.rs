@@ -187,7 +187,13 @@ fn json_ld_is_article_howto_or_website() {
     let home = json_ld("index.html", &html["index.html"]);
     assert_eq!(home["@type"], "WebSite");
     let swedish = json_ld("types/swedish", &html["types/swedish/index.html"]);
-    assert_eq!(swedish["@type"], "Article");
+    // The bundled site declares itself medical (site.yaml `medical: true`).
+    assert_eq!(swedish["@type"], "MedicalWebPage");
+    assert_eq!(swedish["lastReviewed"], "2026-12-02");
+    assert_eq!(
+        swedish["reviewedBy"],
+        "kneading editorial team (not a clinician)"
+    );
     assert_eq!(swedish["headline"], "Swedish Massage");
     assert_eq!(swedish["datePublished"], "2026-01-14");
     for technique in [
