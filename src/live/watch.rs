@@ -293,23 +293,27 @@ fn find_links(root: &Path, output: &Path, dirs: &BTreeMap<PathBuf, RecursiveMode
             .follow_links(true)
             .into_iter()
             .filter_entry(|entry| {
-                entry.depth() == 0
-                    || !is_ignored(
-                        &entry.file_name().to_string_lossy(),
-                        entry.file_type().is_dir(),
-                    )
+                let name = entry.file_name().to_string_lossy();
+                if entry.depth() > 0 && is_ignored(&name, entry.file_type().is_dir()) {
+                    return false;
+                }
+                if !entry.path_is_symlink() {
+                    return true;
+                }
+                // Not followed further, like discovery: a link out of the
+                // site could lead to the whole file system.
+                match entry.path().canonicalize() {
+                    Ok(target) if target.starts_with(root) && !target.starts_with(output) => {
+                        links.push(Link {
+                            path: entry.path().to_path_buf(),
+                            target,
+                        });
+                        true
+                    }
+                    _ => false,
+                }
             });
-        for entry in walk.flatten().filter(|entry| entry.path_is_symlink()) {
-            if let Ok(target) = entry.path().canonicalize()
-                && target.starts_with(root)
-                && !target.starts_with(output)
-            {
-                links.push(Link {
-                    path: entry.into_path(),
-                    target,
-                });
-            }
-        }
+        walk.for_each(drop);
     }
     links
 }
@@ -512,6 +516,61 @@ mod tests {
         assert_eq!(
             watched(),
             [("content".to_string(), true), ("themes".into(), true)]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn link_targets_are_watched_and_their_events_count_for_the_links() {
+        use std::os::unix::fs::symlink;
+        let site = tempfile::tempdir().expect("temp dir");
+        let root = site.path().canonicalize().expect("canonical");
+        for dir in ["content/sub", "shared/dir", "elsewhere"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create folder");
+        }
+        for file in ["content/sub/x.md", "shared/p.md", "shared/dir/q.md"] {
+            std::fs::write(root.join(file), "x").expect("write");
+        }
+        symlink("sub", root.join("content/alias")).expect("symlink");
+        symlink("../shared/p.md", root.join("content/p.md")).expect("symlink");
+        symlink("../shared/dir", root.join("content/dir")).expect("symlink");
+        symlink("/", root.join("content/out")).expect("symlink");
+        let dirs = watched_dirs(&root);
+        let links = find_links(&root, &root.join("output"), &dirs);
+        let watched = with_link_targets(&root, &dirs, &links);
+        let extra: Vec<(&Path, RecursiveMode)> = watched
+            .iter()
+            .filter(|(dir, _)| !dirs.contains_key(*dir))
+            .map(|(dir, mode)| (dir.strip_prefix(&root).expect("in site"), *mode))
+            .collect();
+        assert_eq!(
+            extra,
+            [
+                (Path::new("shared"), RecursiveMode::NonRecursive),
+                (Path::new("shared/dir"), RecursiveMode::Recursive),
+            ]
+        );
+        let stands_for = |rel: &str| -> Vec<PathBuf> {
+            site_paths(&root.join(rel), &links)
+                .into_iter()
+                .map(|p| p.strip_prefix(&root).expect("in site").to_path_buf())
+                .collect()
+        };
+        assert_eq!(
+            stands_for("shared/p.md"),
+            ["shared/p.md", "content/p.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("shared/dir/new.md"),
+            ["shared/dir/new.md", "content/dir/new.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("content/sub/x.md"),
+            ["content/sub/x.md", "content/alias/x.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("shared/other.md"),
+            [PathBuf::from("shared/other.md")]
         );
     }
 
