@@ -12,6 +12,7 @@ mod bundled_site;
 mod bundled_theme;
 mod check;
 mod content_errors;
+mod differential;
 mod faults;
 mod init;
 mod links;
