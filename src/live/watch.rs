@@ -77,7 +77,7 @@ impl Batch {
 
 /// A symlink under a watched folder that leads elsewhere in the site.
 /// Events name its target's path; the build reads it through the link's.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct Link {
     /// Where discovery finds it, through the site's folders.
     path: PathBuf,

@@ -1,5 +1,6 @@
-//! The randomized differential test (issue 15): `knead build --watch` runs on
-//! a fixture site while seeded random sequences of edits are applied to it:
+//! The randomized differential test (issue 15): `knead build --watch`, then
+//! `knead serve`, runs on a fixture site while seeded random sequences of
+//! edits are applied to it:
 //! body and front-matter edits, new, deleted and renamed pages, atomic saves
 //! (write a temporary, rename it over), bursts of several edits at once,
 //! content/ swapped for a copy (`mv content content.old && mv content.new
@@ -7,7 +8,8 @@
 //! of the targets of symlinked pages and folders, and static files. After
 //! each step it waits for a rebuild, then compares the output folder byte for
 //! byte with a clean `knead build` of the same sources into another folder
-//! (the `.knead-output` marker aside, whose stamp differs by design), waiting
+//! (with serve's base URL under serve; the `.knead-output` marker aside,
+//! whose stamp differs by design), waiting
 //! while they differ in case more rebuilds are on their way.
 //!
 //! A mismatch fails with the seed, the steps so far and the first differing
@@ -17,20 +19,20 @@
 //!   `cargo test` tries the same sequence every time); `random` takes one from
 //!   the clock. The seed fixes the edits, not the moments the watcher sees
 //!   them, so a failure that depends on timing may need a few replays.
-//! - `KNEAD_DIFF_STEPS=N`: steps per seed (default 20).
+//! - `KNEAD_DIFF_STEPS=N`: steps per seed and command (default 12).
 //! - `KNEAD_DIFF_RUNS=N`: seeds to run one after another, N, N+1, … (default 1).
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::harness::{SITE_YAML, TestSite, Watch, page};
+use crate::harness::{SITE_YAML, Server, TestSite, Watch, page};
 
 const DEFAULT_SEED: u64 = 15;
-const DEFAULT_STEPS: usize = 20;
+const DEFAULT_STEPS: usize = 12;
 /// Far more than a rebuild of this small site takes on a busy machine.
 const REBUILD_SHOWS: Duration = Duration::from_secs(60);
 
@@ -41,7 +43,7 @@ const WORDS: &[&str] = &[
 const TAGS: &[&str] = &["bread", "rye", "spelt", "wheat"];
 
 #[test]
-fn random_edits_under_watch_give_what_a_clean_build_gives() {
+fn random_edits_under_watch_and_serve_give_what_a_clean_build_gives() {
     let seed = match std::env::var("KNEAD_DIFF_SEED").as_deref() {
         Err(_) => DEFAULT_SEED,
         Ok("random") => SystemTime::now()
@@ -57,7 +59,9 @@ fn random_edits_under_watch_give_what_a_clean_build_gives() {
         let seed = seed + run;
         // Shown with the test's output when it fails; replay with it.
         println!("differential run: KNEAD_DIFF_SEED={seed} KNEAD_DIFF_STEPS={steps}");
-        Fuzz::new(seed).run(steps);
+        for command in [Command::Watch, Command::Serve] {
+            Fuzz::new(seed).run(command, steps);
+        }
     }
 }
 
@@ -66,6 +70,59 @@ fn env_number(name: &str, default: usize) -> usize {
         text.parse()
             .unwrap_or_else(|_| panic!("{name} is a number"))
     })
+}
+
+/// The knead command under test.
+#[derive(Clone, Copy, Debug)]
+enum Command {
+    Watch,
+    Serve,
+}
+
+/// A running `build --watch` or `serve`, and the base URL a clean build
+/// must use to match its output.
+enum Live {
+    Watch(Watch),
+    Serve(Server, String),
+}
+
+impl Live {
+    fn start(command: Command, site: &TestSite) -> Live {
+        match command {
+            Command::Watch => Live::Watch(Watch::start(site)),
+            Command::Serve => {
+                let server = Server::start(site, &[]);
+                let base_url = format!("http://127.0.0.1:{}/", server.port);
+                Live::Serve(server, base_url)
+            }
+        }
+    }
+
+    /// The lines printed within `time` (serve's stdout only: its stderr is
+    /// read when it stops).
+    fn lines_within(&self, time: Duration) -> Vec<String> {
+        match self {
+            Live::Watch(watch) => watch.lines_within(time),
+            Live::Serve(server, _) => {
+                let deadline = Instant::now() + time;
+                let mut lines = Vec::new();
+                while let Ok(line) = server
+                    .lines
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                {
+                    lines.push(line);
+                }
+                lines
+            }
+        }
+    }
+
+    fn base_url(&self) -> Option<&str> {
+        match self {
+            Live::Watch(_) => None,
+            Live::Serve(_, base_url) => Some(base_url),
+        }
+    }
 }
 
 /// SplitMix64: small, seeded, and the same on every platform.
@@ -96,6 +153,7 @@ impl Rng {
 /// One seeded run: the site, what the test knows is in it, and the steps so far.
 struct Fuzz {
     seed: u64,
+    command: Command,
     rng: Rng,
     site: TestSite,
     /// The random pages, relative to content/ (the fixed ones never change).
@@ -132,6 +190,7 @@ impl Fuzz {
         symlink("../shared/dir", site.path("content/linkdir")).expect("symlink");
         let mut fuzz = Fuzz {
             seed,
+            command: Command::Watch,
             rng: Rng(seed),
             site,
             pages: Vec::new(),
@@ -148,8 +207,9 @@ impl Fuzz {
         fuzz
     }
 
-    fn run(&mut self, steps: usize) {
-        let watch = Watch::start(&self.site);
+    fn run(&mut self, command: Command, steps: usize) {
+        self.command = command;
+        let watch = Live::start(command, &self.site);
         self.compare(&watch, false);
         for _ in 0..steps {
             let before = self.steps.len();
@@ -329,7 +389,8 @@ impl Fuzz {
     }
 
     /// `cp -r content content.new`, an edit or two in the copy, then
-    /// `mv content content.old && mv content.new content` and `rm -rf`.
+    /// `mv content content.old && mv content.new content` and `rm -rf`;
+    /// sometimes an edit of the new content/ right after.
     fn swap_content(&mut self) {
         let root = self.site.root().to_path_buf();
         cp_r(&root.join("content"), &root.join("content.new"));
@@ -340,6 +401,11 @@ impl Fuzz {
         fs::rename(root.join("content"), root.join("content.old")).expect("mv content aside");
         fs::rename(root.join("content.new"), root.join("content")).expect("mv copy in");
         fs::remove_dir_all(root.join("content.old")).expect("rm -rf content.old");
+        // An edit at once, before the watcher can have caught up.
+        if self.rng.chance(50) {
+            self.steps.push("then at once:".into());
+            self.simple_edit("content");
+        }
     }
 
     /// A copy of the theme with its base template changed, then
@@ -362,7 +428,7 @@ impl Fuzz {
 
     /// Waits for a rebuild (when a step was made), then for the output to
     /// match a clean build.
-    fn compare(&self, watch: &Watch, after_step: bool) {
+    fn compare(&self, watch: &Live, after_step: bool) {
         let deadline = Instant::now() + REBUILD_SHOWS;
         let mut lines: Vec<String> = Vec::new();
         while after_step
@@ -377,13 +443,16 @@ impl Fuzz {
         }
         let reference = self.reference.path().join("out");
         let _ = fs::remove_dir_all(&reference);
-        let clean = Command::new(assert_cmd::cargo::cargo_bin("knead"))
+        let mut clean = process::Command::new(assert_cmd::cargo::cargo_bin("knead"));
+        clean
             .args(["build", "--root"])
             .arg(self.site.root())
             .arg("--output")
-            .arg(&reference)
-            .output()
-            .expect("run knead build");
+            .arg(&reference);
+        if let Some(base_url) = watch.base_url() {
+            clean.args(["--base-url", base_url]);
+        }
+        let clean = clean.output().expect("run knead build");
         if !clean.status.success() {
             self.fail(&format!(
                 "the clean build failed (the test made a site with errors?):\n{}",
@@ -413,7 +482,8 @@ impl Fuzz {
             .map(|(n, step)| format!("  {}. {step}", n + 1))
             .collect();
         panic!(
-            "the watched output differs from a clean build (replay with KNEAD_DIFF_SEED={} KNEAD_DIFF_STEPS={})\nsteps:\n{}\n{what}",
+            "the output of {:?} differs from a clean build (replay with KNEAD_DIFF_SEED={} KNEAD_DIFF_STEPS={})\nsteps:\n{}\n{what}",
+            self.command,
             self.seed,
             self.steps.len(),
             steps.join("\n")
@@ -430,7 +500,7 @@ fn capitalised(word: &str) -> String {
 }
 
 fn cp_r(from: &Path, to: &Path) {
-    let status = Command::new("cp")
+    let status = process::Command::new("cp")
         .arg("-r")
         .args([from, to])
         .status()
