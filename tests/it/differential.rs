@@ -5,7 +5,8 @@
 //! (write a temporary, rename it over), bursts of several edits at once,
 //! content/ swapped for a copy (`mv content content.old && mv content.new
 //! content`), the theme removed and copied back (`rm -rf` + `cp -r`), edits
-//! of the targets of symlinked pages and folders, and static files. After
+//! of the targets of symlinked pages and folders, a symlink pointed
+//! elsewhere, static files and site.yaml. After
 //! each step it waits for a rebuild, then compares the output folder byte for
 //! byte with a clean `knead build` of the same sources into another folder
 //! (with serve's base URL under serve; the `.knead-output` marker aside,
@@ -158,6 +159,8 @@ struct Fuzz {
     site: TestSite,
     /// The random pages, relative to content/ (the fixed ones never change).
     pages: Vec<String>,
+    /// What content/linked.md leads to in shared/.
+    linked_target: &'static str,
     /// Pages in shared/dir/, which content/linkdir leads to.
     linked_pages: Vec<String>,
     /// For new page names, which are never reused.
@@ -184,6 +187,7 @@ impl Fuzz {
         );
         site.file("content/sec/_index.md", &page("title: Sec", "A section.\n"));
         site.file("shared/s.md", &page("title: Shared", "Shared text.\n"));
+        site.file("shared/s2.md", &page("title: Other", "Other text.\n"));
         site.file("shared/dir/q0.md", &page("title: Q", "Linked folder.\n"));
         symlink("sec", site.path("content/alias")).expect("symlink");
         symlink("../shared/s.md", site.path("content/linked.md")).expect("symlink");
@@ -194,6 +198,7 @@ impl Fuzz {
             rng: Rng(seed),
             site,
             pages: Vec::new(),
+            linked_target: "s.md",
             linked_pages: vec!["q0.md".to_string()],
             counter: 0,
             theme_generation: 0,
@@ -223,7 +228,7 @@ impl Fuzz {
 
     /// One random step; each edit it makes is noted in `steps`.
     fn step(&mut self) {
-        match self.rng.below(10) {
+        match self.rng.below(12) {
             0 => {
                 let edits = 2 + self.rng.below(4);
                 self.steps.push("burst:".into());
@@ -237,6 +242,27 @@ impl Fuzz {
                 let text = format!("s{}{{}}\n", self.rng.below(1000));
                 self.save_file(&self.site.path("static/s.css"), &text);
                 self.steps.push(format!("static/s.css = {text:?}"));
+            }
+            4 => {
+                let target = if self.linked_target == "s.md" {
+                    "s2.md"
+                } else {
+                    "s.md"
+                };
+                self.linked_target = target;
+                // As `ln -sfn` does it: a new link renamed over the old one.
+                let temporary = self.site.path("content/.linked.md.tmp");
+                symlink(format!("../shared/{target}"), &temporary).expect("symlink");
+                fs::rename(&temporary, self.site.path("content/linked.md")).expect("rename");
+                self.steps
+                    .push(format!("content/linked.md now links to shared/{target}"));
+            }
+            5 => {
+                let title = format!("title: Site {}", self.rng.below(1000));
+                let config = format!("{SITE_YAML}search: true\nfeed: true\n")
+                    .replace("title: Test Site", &title);
+                self.site.file("site.yaml", &config);
+                self.steps.push(format!("site.yaml {title}"));
             }
             _ => self.simple_edit("content"),
         }
@@ -270,8 +296,8 @@ impl Fuzz {
                 self.steps.push(format!("{kind} {rel}"));
             }
             5 => {
-                let rel = "shared/s.md";
-                let kind = self.edit_page(&self.site.path(rel));
+                let rel = format!("shared/{}", self.linked_target);
+                let kind = self.edit_page(&self.site.path(&rel));
                 self.steps
                     .push(format!("{kind} {rel} (target of content/linked.md)"));
             }
