@@ -4,6 +4,13 @@
 //! the output folder) and the debouncing that turns a burst of events into one
 //! rebuild. It does not decide what a change affects: it hands the changed
 //! paths to an `incremental::Session`.
+//!
+//! Discovery follows symlinks that stay inside the site, so their targets are
+//! watched too, and an event on a target is reported under the path of every
+//! link that leads to it as well as its own. notify is told not to follow
+//! links itself: inotify has one watch per folder, so notify reports a folder
+//! reached by two paths under one of them only, and it would watch trees
+//! outside the site that no build reads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,8 +22,10 @@ use crate::live::incremental::Session;
 use crate::load::discover::{is_ignored, read_text_file};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 use crate::pipeline::{BuildOptions, BuildSummary, failure_report};
+use notify::event::{EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
+use walkdir::WalkDir;
 
 /// Events for one path closer together than this make one change.
 const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -37,13 +46,43 @@ const WATCHED_DIRS: [&str; 5] = [CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DI
 /// nothing either.
 pub struct SiteWatcher {
     debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
-    changes: Receiver<Vec<PathBuf>>,
+    changes: Receiver<Batch>,
     root: PathBuf,
+    filter: ChangeFilter,
     /// The folders watched, how, and which folder stood at that path: a
     /// watch follows the folder, not its path, so one replaced wholesale
     /// (`mv content old && mv new content`, a sync tool, a branch switch) must
     /// be watched anew.
     watched: BTreeMap<PathBuf, (RecursiveMode, Option<FolderId>)>,
+    /// The site's folders as last found (before link targets are added):
+    /// the links are looked for again when they change.
+    site_dirs: BTreeMap<PathBuf, RecursiveMode>,
+    links: Vec<Link>,
+}
+
+/// The paths of a debouncer batch, and whether any event in it may have
+/// added, removed or replaced a symlink (anything but a change of a file's
+/// bytes or metadata); only then is the site searched for symlinks again.
+struct Batch {
+    paths: Vec<PathBuf>,
+    structural: bool,
+}
+
+impl Batch {
+    fn extend(&mut self, other: Batch) {
+        self.paths.extend(other.paths);
+        self.structural |= other.structural;
+    }
+}
+
+/// A symlink under a watched folder that leads elsewhere in the site.
+/// Events name its target's path; the build reads it through the link's.
+#[derive(Debug)]
+struct Link {
+    /// Where discovery finds it, through the site's folders.
+    path: PathBuf,
+    /// Canonical, inside the site.
+    target: PathBuf,
 }
 
 impl SiteWatcher {
@@ -59,17 +98,22 @@ impl SiteWatcher {
         let (sender, changes) = mpsc::channel();
         let handler = move |result: DebounceEventResult| match result {
             Ok(events) => {
+                // Reading a file (as every build does) changes nothing.
+                let events: Vec<_> = events.iter().filter(|e| !e.kind.is_access()).collect();
+                let structural = events.iter().any(|event| {
+                    !matches!(
+                        event.kind,
+                        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Metadata(_))
+                    )
+                });
                 let paths: Vec<PathBuf> = events
                     .iter()
-                    // Reading a file (as every build does) changes nothing.
-                    .filter(|event| !event.kind.is_access())
                     .flat_map(|event| &event.paths)
-                    .filter(|path| filter.is_relevant(path))
                     .cloned()
                     .collect();
                 if !paths.is_empty() {
                     // The receiver is gone only when the watcher is dropped.
-                    let _ = sender.send(paths);
+                    let _ = sender.send(Batch { paths, structural });
                 }
             }
             Err(errors) => errors
@@ -78,7 +122,10 @@ impl SiteWatcher {
         };
         let cannot =
             |err: notify::Error| Error::Usage(format!("cannot watch {}: {err}", root.display()));
-        let mut debouncer = new_debouncer(DEBOUNCE, None, handler).map_err(cannot)?;
+        let config = notify::Config::default().with_follow_symlinks(false);
+        let mut debouncer =
+            new_debouncer_opt(DEBOUNCE, None, handler, RecommendedCache::new(), config)
+                .map_err(cannot)?;
         debouncer
             .watch(&root, RecursiveMode::NonRecursive)
             .map_err(cannot)?;
@@ -86,9 +133,12 @@ impl SiteWatcher {
             debouncer,
             changes,
             root,
+            filter,
             watched: BTreeMap::new(),
+            site_dirs: BTreeMap::new(),
+            links: Vec::new(),
         };
-        let _ = watcher.sync_watched_dirs(&[]);
+        let _ = watcher.sync_watched_dirs(&[], true);
         Ok(watcher)
     }
 
@@ -97,21 +147,32 @@ impl SiteWatcher {
     /// or follows within `SETTLE`, so that a burst gives one rebuild. `None`
     /// once watching has stopped.
     pub fn next_change(&mut self) -> Option<Vec<PathBuf>> {
-        let mut paths = self.changes.recv().ok()?;
-        let started = Instant::now();
-        while let Ok(more) = self.changes.recv_timeout(SETTLE) {
-            paths.extend(more);
-            if started.elapsed() > MAX_SETTLE {
-                break;
+        loop {
+            let mut batch = self.changes.recv().ok()?;
+            let started = Instant::now();
+            while let Ok(more) = self.changes.recv_timeout(SETTLE) {
+                batch.extend(more);
+                if started.elapsed() > MAX_SETTLE {
+                    break;
+                }
             }
+            let mut paths: Vec<PathBuf> = batch
+                .paths
+                .iter()
+                .flat_map(|path| site_paths(path, &self.links))
+                .filter(|path| self.filter.is_relevant(path))
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            // Edits made before a new watch took hold are missed by it; the
+            // folder's path makes the rebuild a full one, which reads them.
+            let rewatched = self.sync_watched_dirs(&batch.paths, batch.structural);
+            paths.extend(rewatched);
+            paths.sort();
+            paths.dedup();
+            return Some(paths);
         }
-        // Edits made before a new watch took hold are missed by it; the
-        // folder's path makes the rebuild a full one, which reads them.
-        let rewatched = self.sync_watched_dirs(&paths);
-        paths.extend(rewatched);
-        paths.sort();
-        paths.dedup();
-        Some(paths)
     }
 
     /// Calls `on_change` with the changed paths after every change, forever.
@@ -126,22 +187,38 @@ impl SiteWatcher {
     /// the others. A watched folder named in `changed` (created, removed or
     /// renamed: only events on its parent name it) is watched anew even when
     /// its inode looks the same, since file systems reuse a freed inode at
-    /// once (`rm -rf theme && cp -r copy theme`). Returns the folders newly
-    /// watched.
-    fn sync_watched_dirs(&mut self, changed: &[PathBuf]) -> Vec<PathBuf> {
-        let wanted: BTreeMap<PathBuf, (RecursiveMode, Option<FolderId>)> = watched_dirs(&self.root)
+    /// once (`rm -rf theme && cp -r copy theme`). The symlinks are looked
+    /// for again after a `structural` change, or when the folders changed.
+    /// Returns the folders newly watched.
+    fn sync_watched_dirs(&mut self, changed: &[PathBuf], structural: bool) -> Vec<PathBuf> {
+        let site_dirs = watched_dirs(&self.root);
+        if structural || site_dirs != self.site_dirs {
+            self.links = find_links(&self.root, &self.filter.output, &site_dirs);
+        }
+        let dirs = with_link_targets(&self.root, &site_dirs, &self.links);
+        self.site_dirs = site_dirs;
+        let wanted: BTreeMap<PathBuf, (RecursiveMode, Option<FolderId>)> = dirs
             .into_iter()
             .map(|(dir, mode)| {
                 let id = folder_id(&dir);
                 (dir, (mode, id))
             })
             .collect();
-        let stale: Vec<PathBuf> = self
+        let mut stale: Vec<PathBuf> = self
             .watched
             .iter()
             .filter(|(dir, watch)| wanted.get(*dir) != Some(watch) || changed.contains(dir))
             .map(|(dir, _)| dir.clone())
             .collect();
+        // notify drops the watches of every path under one it unwatches
+        // (a link target may hold a watched folder, themes/ its theme).
+        let inside_stale: Vec<PathBuf> = self
+            .watched
+            .keys()
+            .filter(|dir| !stale.contains(dir) && stale.iter().any(|s| dir.starts_with(s)))
+            .cloned()
+            .collect();
+        stale.extend(inside_stale);
         for dir in stale {
             self.watched.remove(&dir);
             // A vanished folder's watch went with it; this only tidies up.
@@ -202,6 +279,99 @@ fn watched_dirs(root: &Path) -> BTreeMap<PathBuf, RecursiveMode> {
     }
     dirs.retain(|dir, _| dir.is_dir());
     dirs
+}
+
+/// The symlinks under the folders of `dirs` watched in depth that lead to
+/// somewhere else in the site, as discovery walks them (following links,
+/// skipping ignored names). Links that lead out of the site, into the output
+/// folder, nowhere, or round in a loop are not read by a build, or not as
+/// content: they are left out.
+fn find_links(root: &Path, output: &Path, dirs: &BTreeMap<PathBuf, RecursiveMode>) -> Vec<Link> {
+    let mut links = Vec::new();
+    for (dir, _) in dirs.iter().filter(|(_, m)| **m == RecursiveMode::Recursive) {
+        let walk = WalkDir::new(dir)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|entry| {
+                let name = entry.file_name().to_string_lossy();
+                if entry.depth() > 0 && is_ignored(&name, entry.file_type().is_dir()) {
+                    return false;
+                }
+                if !entry.path_is_symlink() {
+                    return true;
+                }
+                // Not followed further, like discovery: a link out of the
+                // site could lead to the whole file system.
+                match entry.path().canonicalize() {
+                    Ok(target) if target.starts_with(root) && !target.starts_with(output) => {
+                        links.push(Link {
+                            path: entry.path().to_path_buf(),
+                            target,
+                        });
+                        true
+                    }
+                    _ => false,
+                }
+            });
+        walk.for_each(drop);
+    }
+    links
+}
+
+/// `dirs` and what must be watched besides for the targets of `links`: a
+/// target folder in depth, the folder holding a target file alone, unless
+/// a folder watched in depth holds it already (or it is the root, watched
+/// alone anyway).
+fn with_link_targets(
+    root: &Path,
+    dirs: &BTreeMap<PathBuf, RecursiveMode>,
+    links: &[Link],
+) -> BTreeMap<PathBuf, RecursiveMode> {
+    let mut all = dirs.clone();
+    let mut covered: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|(_, mode)| **mode == RecursiveMode::Recursive)
+        .map(|(dir, _)| real_path(dir))
+        .collect();
+    let mut targets: Vec<&Path> = links.iter().map(|link| link.target.as_path()).collect();
+    // Folders before what they hold, so that one watch covers both.
+    targets.sort();
+    for target in targets {
+        if covered.iter().any(|dir| target.starts_with(dir)) {
+            continue;
+        }
+        if target.is_dir() {
+            all.insert(target.to_path_buf(), RecursiveMode::Recursive);
+            covered.push(target.to_path_buf());
+        } else if let Some(parent) = target.parent().filter(|p| *p != root) {
+            all.entry(parent.to_path_buf())
+                .or_insert(RecursiveMode::NonRecursive);
+        }
+    }
+    all
+}
+
+/// The paths an event path stands for in the site: itself, its canonical
+/// path, and the same file reached through each link that leads to it.
+fn site_paths(path: &Path, links: &[Link]) -> Vec<PathBuf> {
+    let mut paths = vec![path.to_path_buf()];
+    if links.is_empty() {
+        return paths;
+    }
+    let real = real_path(path);
+    for link in links {
+        if let Ok(rest) = real.strip_prefix(&link.target) {
+            paths.push(if rest.as_os_str().is_empty() {
+                link.path.clone()
+            } else {
+                link.path.join(rest)
+            });
+        }
+    }
+    if real != path {
+        paths.push(real);
+    }
+    paths
 }
 
 /// site.yaml's `theme`, when it names a plain folder.
@@ -346,6 +516,61 @@ mod tests {
         assert_eq!(
             watched(),
             [("content".to_string(), true), ("themes".into(), true)]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn link_targets_are_watched_and_their_events_count_for_the_links() {
+        use std::os::unix::fs::symlink;
+        let site = tempfile::tempdir().expect("temp dir");
+        let root = site.path().canonicalize().expect("canonical");
+        for dir in ["content/sub", "shared/dir", "elsewhere"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create folder");
+        }
+        for file in ["content/sub/x.md", "shared/p.md", "shared/dir/q.md"] {
+            std::fs::write(root.join(file), "x").expect("write");
+        }
+        symlink("sub", root.join("content/alias")).expect("symlink");
+        symlink("../shared/p.md", root.join("content/p.md")).expect("symlink");
+        symlink("../shared/dir", root.join("content/dir")).expect("symlink");
+        symlink("/", root.join("content/out")).expect("symlink");
+        let dirs = watched_dirs(&root);
+        let links = find_links(&root, &root.join("output"), &dirs);
+        let watched = with_link_targets(&root, &dirs, &links);
+        let extra: Vec<(&Path, RecursiveMode)> = watched
+            .iter()
+            .filter(|(dir, _)| !dirs.contains_key(*dir))
+            .map(|(dir, mode)| (dir.strip_prefix(&root).expect("in site"), *mode))
+            .collect();
+        assert_eq!(
+            extra,
+            [
+                (Path::new("shared"), RecursiveMode::NonRecursive),
+                (Path::new("shared/dir"), RecursiveMode::Recursive),
+            ]
+        );
+        let stands_for = |rel: &str| -> Vec<PathBuf> {
+            site_paths(&root.join(rel), &links)
+                .into_iter()
+                .map(|p| p.strip_prefix(&root).expect("in site").to_path_buf())
+                .collect()
+        };
+        assert_eq!(
+            stands_for("shared/p.md"),
+            ["shared/p.md", "content/p.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("shared/dir/new.md"),
+            ["shared/dir/new.md", "content/dir/new.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("content/sub/x.md"),
+            ["content/sub/x.md", "content/alias/x.md"].map(PathBuf::from)
+        );
+        assert_eq!(
+            stands_for("shared/other.md"),
+            [PathBuf::from("shared/other.md")]
         );
     }
 

@@ -498,6 +498,74 @@ mod watch {
         output_shows(&site, "a/index.html", "later-title=A").expect("a later theme edit");
     }
 
+    /// Issue 15 item 2: a page that is a symlink to another page is that
+    /// page's text under another URL, so an edit of the target (a body edit,
+    /// which is patched in incrementally) must show on both.
+    #[test]
+    fn a_symlinked_page_follows_edits_of_its_target() {
+        let site = TestSite::new();
+        site.file("content/a.md", &page("title: A", "First."));
+        symlink("a.md", site.path("content/b.md")).expect("symlink");
+        let _watch = Watch::start(&site);
+        site.file("content/a.md", &page("title: A", "Second."));
+        output_shows(&site, "a/index.html", "Second.").expect("the target's page");
+        output_shows(&site, "b/index.html", "Second.").expect("the symlink's page");
+    }
+
+    /// Issue 15 item 2: a file inside a symlinked folder, whether the folder
+    /// it leads to is watched already (inside content/) or not (beside it).
+    #[test]
+    fn files_inside_symlinked_folders_rebuild_when_edited_or_added() {
+        let site = TestSite::new();
+        site.file("content/sub/x.md", &page("title: X", "First x."));
+        site.file("docs/y.md", &page("title: Y", "First y."));
+        symlink("sub", site.path("content/alias")).expect("symlink");
+        symlink("../docs", site.path("content/docs")).expect("symlink");
+        let watch = Watch::start(&site);
+        site.file("content/sub/x.md", &page("title: X", "Second x."));
+        output_shows(&site, "sub/x/index.html", "Second x.").expect("the real folder");
+        output_shows(&site, "alias/x/index.html", "Second x.").expect("the linked folder");
+        watch.lines_within(Duration::from_millis(500));
+        site.file("docs/y.md", &page("title: Y", "Second y."));
+        output_shows(&site, "docs/y/index.html", "Second y.").expect("an unwatched folder");
+        watch.lines_within(Duration::from_millis(500));
+        site.file("docs/z.md", &page("title: Z", "New z."));
+        output_shows(&site, "docs/z/index.html", "New z.").expect("a new file there");
+    }
+
+    /// Issue 15 item 2: a page and a static file that are symlinks to files
+    /// in a folder of the site that no build walks (`shared/`), edited there
+    /// in place and by an atomic save; under `build --watch` and `serve`.
+    #[test]
+    fn symlinks_to_files_in_an_unwatched_folder_rebuild_when_their_targets_change() {
+        let site = TestSite::new();
+        site.file("shared/p.md", &page("title: P", "First."));
+        site.file("shared/s.css", "first{}\n");
+        fs::create_dir(site.path("static")).expect("static/");
+        symlink("../shared/p.md", site.path("content/p.md")).expect("symlink");
+        symlink("../shared/s.css", site.path("static/s.css")).expect("symlink");
+        {
+            let watch = Watch::start(&site);
+            site.file("shared/p.md", &page("title: P", "Second."));
+            output_shows(&site, "p/index.html", "Second.").expect("the page's target edited");
+            watch.lines_within(Duration::from_millis(500));
+            site.file("shared/s.tmp", "second{}\n");
+            fs::rename(site.path("shared/s.tmp"), site.path("shared/s.css")).expect("save");
+            output_shows(&site, "s.css", "second{}").expect("the static file's target saved");
+        }
+        let server = crate::harness::Server::start(&site, &[]);
+        site.file("shared/p.tmp", &page("title: P", "Third."));
+        fs::rename(site.path("shared/p.tmp"), site.path("shared/p.md")).expect("save");
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while !server.get("/p/").body.contains("Third.") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve never showed the edit"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// A `git checkout` or an unpacked archive: many files at once must give
     /// a few builds, and the last one must hold every file.
     #[test]

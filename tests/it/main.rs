@@ -13,6 +13,7 @@ mod bundled_theme;
 mod check;
 mod components;
 mod content_errors;
+mod differential;
 mod faults;
 mod init;
 mod links;
