@@ -22,7 +22,7 @@ use crate::output::write::{check_output_dir, recover_output, write_output};
 use crate::publish::search::SearchIndex;
 use crate::publish::{self, aliases};
 use crate::render::{Rendering, render_and_link};
-use crate::site::build::{Loaded, SiteOptions, load_site};
+use crate::site::build::{Loaded, SiteOptions, load_site, place_images};
 use crate::site::{OutputFiles, PageId, Site};
 use crate::templates::{PageRenderer, TemplateInput, queue_renders};
 
@@ -191,8 +191,11 @@ pub fn assemble_site(
         assets,
         static_files,
         templates,
+        images,
+        static_images,
     } = sources;
-    let Loaded { site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    let Loaded { mut site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    place_images(&mut site, images, static_images);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
     let mut rendering = render_and_link(&site, bodies, &files, diagnostics);

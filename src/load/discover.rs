@@ -14,6 +14,7 @@ use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 use crate::load::config::Config;
+use crate::load::images::{ImageHeaders, read_headers};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 
 /// Everything a build reads, loaded into memory.
@@ -29,6 +30,10 @@ pub struct Sources {
     /// Templates by name (`page.html`, `partials/nav.html`); the site's
     /// `templates/` wins over the theme's.
     pub templates: BTreeMap<String, TemplateFile>,
+    /// The headers of the images among `assets` (same keys) and among
+    /// `static_files` (output-relative keys).
+    pub images: ImageHeaders,
+    pub static_images: ImageHeaders,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +93,12 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
             }
         }
     }
+    let assets = sources.assets.iter();
+    let assets = assets.map(|rel| (rel.clone(), Path::new(CONTENT_DIR).join(rel)));
+    sources.images = read_headers(root, assets.collect());
+    let static_files = sources.static_files.iter();
+    let static_files = static_files.map(|(rel, source)| (rel.clone(), strip(source, root)));
+    sources.static_images = read_headers(root, static_files.collect());
     sources
 }
 

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod discover;
 pub mod front_matter;
+pub mod images;
 pub(crate) mod yaml;
 
 use std::path::Path;

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
 use crate::load::discover::slash_path;
-use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
+use crate::render::markdown::{ImageAttrs, LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
 use crate::site::{Draft, OutputFiles, PageId, Site};
 use crate::slug::slugify;
 
@@ -536,6 +536,23 @@ impl<'a> PageLinks<'a> {
         }
     }
 
+    /// What `<img>` says of the image at `site_path`; an image whose header
+    /// cannot be read is an error at the image.
+    fn image_attrs(&mut self, site_path: &str, line: usize, col: usize) -> Option<ImageAttrs> {
+        let image = self.index.site.images.get(site_path)?;
+        match &image.header {
+            Ok(header) => Some(ImageAttrs { size: header.size }),
+            Err(reason) => {
+                let page = self.index.site.page(self.from);
+                let message = format!("cannot read the image {}: {reason}", image.source.display());
+                let help = "replace the file with a PNG, JPEG, WebP, GIF or SVG image that opens";
+                let error = Diagnostic::error(page.display_path(), message).at(line, col);
+                self.found.diagnostics.push(error.with_help(help));
+                None
+            }
+        }
+    }
+
     /// Where the link at `offset` in the body is in the page's file.
     fn position(&mut self, offset: usize) -> (usize, usize) {
         let (line, col) = self.lines.line_col(offset);
@@ -556,12 +573,20 @@ impl LinkResolver for PageLinks<'_> {
                 return None;
             }
         };
-        let Destination::Page(id) = target.destination else {
+        let Destination::Page(id) = &target.destination else {
+            let image = match (&target.destination, link.kind) {
+                (Destination::File(site_path), LinkKind::Image) => {
+                    self.image_attrs(site_path, line, col)
+                }
+                _ => None,
+            };
             return Some(Resolution {
                 url: self.index.url(&target),
                 label: None,
+                image,
             });
         };
+        let id = *id;
         if id != self.from {
             self.found.links.push(PageLink {
                 target: id,
@@ -589,7 +614,11 @@ impl LinkResolver for PageLinks<'_> {
             LinkKind::Wiki { labelled: false } => Some(self.index.site.page(id).meta.title.clone()),
             _ => None,
         };
-        Some(Resolution { url, label })
+        Some(Resolution {
+            url,
+            label,
+            image: None,
+        })
     }
 }
 

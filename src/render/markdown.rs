@@ -71,6 +71,24 @@ pub struct Resolution {
     pub url: String,
     /// Replaces the link text: a wiki link without a label shows its target's title.
     pub label: Option<String>,
+    /// For an image whose file knead has read: what `<img>` says of it.
+    pub image: Option<ImageAttrs>,
+}
+
+/// The attributes of an `<img>` beyond `src`, `alt` and `title`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageAttrs {
+    /// Pixels, as displayed; `None` for an SVG without a stated size.
+    pub size: Option<(u32, u32)>,
+}
+
+/// One Markdown image as it will be written, in document order.
+#[derive(Debug, Default)]
+struct ImageOut {
+    url: String,
+    attrs: ImageAttrs,
+    /// The title rendered as Markdown, for a figure's caption.
+    caption: String,
 }
 
 /// Decides where links go. `None` leaves a link as written: external links, and
@@ -112,7 +130,8 @@ pub fn render_markdown(
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
     let mut missing_alt = MissingAlt::default();
-    let mut parser = resolve_links(body, config, links, &mut missing_alt).into_iter();
+    let (resolved, images) = resolve_links(body, config, links, &mut missing_alt, None);
+    let mut parser = resolved.into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
         steps.observe(&event);
@@ -147,6 +166,7 @@ pub fn render_markdown(
         text.end_block();
     }
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
+    let events = write_images(events, images, true);
     html::push_html(&mut html_out, events.into_iter());
     Rendered {
         html: html_out,
@@ -178,16 +198,24 @@ fn prefix_footnote(event: Event<'_>) -> Event<'_> {
 /// resolver's answer. Runs before headings are read so that links inside
 /// headings are resolved too and the table of contents shows their final text.
 /// Images without alt text are noted on the way, while positions are known.
+/// Returns the events and, in document order, what each image will be.
+/// `pinned` puts every link at one offset: a caption's links are reported
+/// where its image is.
 fn resolve_links<'a>(
     body: &'a str,
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
     missing_alt: &mut MissingAlt,
-) -> Vec<Event<'a>> {
+    pinned: Option<usize>,
+) -> (Vec<Event<'a>>, Vec<ImageOut>) {
     let mut events = Vec::new();
+    let mut images = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
-    for (event, range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+    for (event, mut range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
+        if let Some(at) = pinned {
+            range = at..at;
+        }
         missing_alt.observe(&event, &range);
         match event {
             Event::Start(Tag::Link {
@@ -233,10 +261,20 @@ fn resolve_links<'a>(
                     offset: range.start,
                     kind: LinkKind::Image,
                 };
-                let dest_url = match links.resolve(&link) {
-                    Some(found) => CowStr::from(found.url),
-                    None => dest_url,
+                let (dest_url, attrs) = match links.resolve(&link) {
+                    Some(found) => (CowStr::from(found.url), found.image.unwrap_or_default()),
+                    None => (dest_url, ImageAttrs::default()),
                 };
+                let caption = if title.trim().is_empty() {
+                    String::new()
+                } else {
+                    render_caption(&title, range.start, config, links)
+                };
+                images.push(ImageOut {
+                    url: dest_url.to_string(),
+                    attrs,
+                    caption,
+                });
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -252,7 +290,114 @@ fn resolve_links<'a>(
             _ => events.push(event),
         }
     }
-    events
+    (events, images)
+}
+
+/// An image title as inline Markdown, its links resolved and reported at
+/// the image.
+fn render_caption(
+    title: &str,
+    offset: usize,
+    config: &MarkdownConfig,
+    links: &mut dyn LinkResolver,
+) -> String {
+    let mut ignored = MissingAlt::default();
+    let (events, images) = resolve_links(title, config, links, &mut ignored, Some(offset));
+    let inline = events.into_iter().filter(|e| {
+        !matches!(
+            e,
+            Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+        )
+    });
+    let mut html_out = String::new();
+    html::push_html(
+        &mut html_out,
+        write_images(inline.collect(), images, false).into_iter(),
+    );
+    html_out
+}
+
+/// Writes each image as HTML: its size, lazy loading for all but the
+/// page's first (often its largest paint), and an image with a title alone
+/// in its paragraph as a figure captioned by the title. Inside a sentence a
+/// `<figure>` would not be valid HTML, so the title stays a title there.
+fn write_images<'a>(events: Vec<Event<'a>>, images: Vec<ImageOut>, page: bool) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut images = images.into_iter();
+    let mut eager = page;
+    let mut events = events.into_iter().peekable();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image { title, .. }) = event else {
+            out.push(event);
+            continue;
+        };
+        let image = images.next().unwrap_or_default();
+        let alt = take_alt_text(&mut events, &mut images);
+        let alone = matches!(out.last(), Some(Event::Start(Tag::Paragraph)))
+            && matches!(events.peek(), Some(Event::End(TagEnd::Paragraph)));
+        let figure = alone && !image.caption.is_empty();
+        let title = if figure { "" } else { title.as_ref() };
+        let tag = img_tag(&image, &alt, title, !eager);
+        eager = false;
+        if figure {
+            out.pop();
+            events.next();
+            out.push(Event::Html(CowStr::from(format!(
+                "<figure>{tag}<figcaption>{}</figcaption></figure>\n",
+                image.caption.trim_end()
+            ))));
+        } else {
+            out.push(Event::InlineHtml(CowStr::from(tag)));
+        }
+    }
+    out
+}
+
+/// The alt text of the image just started, up to (and consuming) its end.
+/// Images inside it count as their alt text, as CommonMark says.
+fn take_alt_text<'a>(
+    events: &mut impl Iterator<Item = Event<'a>>,
+    images: &mut impl Iterator<Item = ImageOut>,
+) -> String {
+    let mut alt = String::new();
+    let mut depth = 1;
+    for event in events {
+        match event {
+            Event::Start(Tag::Image { .. }) => {
+                images.next();
+                depth += 1;
+            }
+            Event::End(TagEnd::Image) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) => {
+                alt.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+    }
+    alt
+}
+
+fn img_tag(image: &ImageOut, alt: &str, title: &str, lazy: bool) -> String {
+    let mut src = String::new();
+    pulldown_cmark_escape::escape_href(&mut src, &image.url).ok();
+    let mut tag = format!("<img src=\"{src}\" alt=\"{}\"", escape_html(alt));
+    if !title.is_empty() {
+        tag.push_str(&format!(" title=\"{}\"", escape_html(title)));
+    }
+    if let Some((width, height)) = image.attrs.size {
+        tag.push_str(&format!(" width=\"{width}\" height=\"{height}\""));
+    }
+    if lazy {
+        tag.push_str(" loading=\"lazy\" decoding=\"async\"");
+    }
+    tag.push_str(" />");
+    tag
 }
 
 /// Finds images a screen reader cannot describe: Markdown images with no alt
@@ -606,6 +751,7 @@ mod tests {
                 url: format!("/r/{}", link.dest),
                 label: matches!(link.kind, LinkKind::Wiki { labelled: false })
                     .then(|| "Title".to_string()),
+                image: None,
             })
         };
         let rendered = render_markdown(body, &MarkdownConfig::default(), &mut resolver);

@@ -12,6 +12,7 @@ mod bundled_theme;
 mod check;
 mod content_errors;
 mod faults;
+mod images;
 mod init;
 mod links;
 mod load;

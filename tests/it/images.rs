@@ -1,0 +1,151 @@
+//! Images in Markdown: sizes read from the files, lazy loading, figures with
+//! captions, and unreadable images reported at the image.
+
+use std::io::Cursor;
+
+use image::{ImageFormat, RgbImage};
+
+use crate::harness::{TestSite, error_lines, page, position_of};
+
+/// An image file of `width`×`height` pixels in `format`, with a gradient so
+/// that encoders have something to encode.
+pub fn image_bytes(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+    let pixels = RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
+    });
+    let mut bytes = Vec::new();
+    pixels
+        .write_to(&mut Cursor::new(&mut bytes), format)
+        .expect("encode test image");
+    bytes
+}
+
+/// A JPEG whose EXIF says to turn it by `orientation` (6: a quarter clockwise).
+pub fn jpeg_with_orientation(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+    let jpeg = image_bytes(width, height, ImageFormat::Jpeg);
+    // A big-endian TIFF header and one IFD entry: Orientation, SHORT, 1 value.
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// The `<img …>` tags of a page's output, in order, without the theme's.
+fn img_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<img ")
+        .map(|(at, _)| &html[at..at + html[at..].find('>').expect("closed tag") + 1])
+        .collect()
+}
+
+#[test]
+fn images_get_their_size_and_all_but_the_first_load_lazily() {
+    let site = TestSite::new();
+    site.bytes("content/p/a.png", &image_bytes(30, 20, ImageFormat::Png));
+    site.bytes("content/p/b.jpg", &image_bytes(40, 10, ImageFormat::Jpeg));
+    site.bytes("content/p/c.webp", &image_bytes(12, 34, ImageFormat::WebP));
+    site.file(
+        "content/p/d.svg",
+        "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 300 150\"></svg>\n",
+    );
+    site.bytes("content/p/e.jpg", &jpeg_with_orientation(40, 10, 6));
+    site.bytes("static/logo.png", &image_bytes(8, 9, ImageFormat::Png));
+    site.file(
+        "content/p/index.md",
+        &page(
+            "title: P",
+            "![A](a.png) and ![B](b.jpg)\n\n![C](c.webp)\n\n![D](d.svg) ![E](e.jpg) ![L](/logo.png) ![X](https://example.org/x.png)\n",
+        ),
+    );
+    site.build(&[]).assert_ok();
+    let html = site.output("p/index.html");
+    assert_eq!(
+        img_tags(&html),
+        [
+            r#"<img src="/docs/p/a.png" alt="A" width="30" height="20" />"#,
+            r#"<img src="/docs/p/b.jpg" alt="B" width="40" height="10" loading="lazy" decoding="async" />"#,
+            r#"<img src="/docs/p/c.webp" alt="C" width="12" height="34" loading="lazy" decoding="async" />"#,
+            r#"<img src="/docs/p/d.svg" alt="D" width="300" height="150" loading="lazy" decoding="async" />"#,
+            // EXIF orientation 6 turns the 40×10 pixels upright: 10×40.
+            r#"<img src="/docs/p/e.jpg" alt="E" width="10" height="40" loading="lazy" decoding="async" />"#,
+            r#"<img src="/docs/logo.png" alt="L" width="8" height="9" loading="lazy" decoding="async" />"#,
+            r#"<img src="https://example.org/x.png" alt="X" loading="lazy" decoding="async" />"#,
+        ]
+    );
+}
+
+#[test]
+fn an_unreadable_image_is_an_error_at_the_image() {
+    let site = TestSite::new();
+    site.file("content/p/broken.png", "this is not a PNG\n");
+    let body = "Text.\n\nSee ![a broken one](broken.png) here.\n";
+    site.file("content/p/index.md", &page("title: P", body));
+    let run = site.build(&[]);
+    run.assert_code(1);
+    let (line, col) = position_of(&page("title: P", body), "![a broken");
+    assert_eq!(
+        error_lines(&run),
+        [format!(
+            "content/p/index.md:{line}:{col}: error: cannot read the image content/p/broken.png: not an image format knead reads"
+        )],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_titled_image_alone_in_its_paragraph_is_a_figure_with_a_markdown_caption() {
+    let site = TestSite::new();
+    site.bytes("content/p/a.png", &image_bytes(30, 20, ImageFormat::Png));
+    site.file("content/q.md", &page("title: Q", "Q.\n"));
+    site.file(
+        "content/p/index.md",
+        &page(
+            "title: P",
+            "![Hands](a.png \"The *back* spread, see [Q](../q.md)\")\n\n\
+             Inline ![In](a.png \"Only a title\") here.\n\n\
+             ![Untitled](a.png)\n",
+        ),
+    );
+    site.build(&[]).assert_ok();
+    let html = site.output("p/index.html");
+    assert!(
+        html.contains(
+            "<figure><img src=\"/docs/p/a.png\" alt=\"Hands\" width=\"30\" height=\"20\" />\
+             <figcaption>The <em>back</em> spread, see <a href=\"/docs/q/\">Q</a></figcaption></figure>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<p>Inline <img src=\"/docs/p/a.png\" alt=\"In\" title=\"Only a title\" width=\"30\""
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<p><img src=\"/docs/p/a.png\" alt=\"Untitled\" width=\"30\" height=\"20\" loading=\"lazy\" decoding=\"async\" /></p>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<figure>").count(), 1, "{html}");
+}
+
+#[test]
+fn a_broken_link_in_a_caption_is_reported_at_its_image() {
+    let site = TestSite::new();
+    site.bytes("content/p/a.png", &image_bytes(3, 2, ImageFormat::Png));
+    let body = "Intro.\n\n![Hands](a.png \"See [gone](gone.md)\")\n";
+    site.file("content/p/index.md", &page("title: P", body));
+    let run = site.build(&[]);
+    run.assert_code(1);
+    let (line, col) = position_of(&page("title: P", body), "![Hands]");
+    let prefix = format!("content/p/index.md:{line}:{col}: error: no page at content/p/gone.md");
+    assert!(
+        error_lines(&run).iter().any(|l| l.starts_with(&prefix)),
+        "{}",
+        run.stderr
+    );
+}
