@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use crate::diagnostic::LineCursor;
 use crate::load::config::MarkdownConfig;
+use crate::render::highlight::{self, CodeInfo};
 use crate::slug::slugify;
 
 /// What rendering a body produced.
@@ -35,6 +36,19 @@ pub struct Rendered {
     /// Where images without alt text start, as 1-based (line, column) in the
     /// body (line 1 is the first line after the front matter); see `MissingAlt`.
     pub images_without_alt: Vec<(usize, usize)>,
+    /// Fenced code blocks whose language knead has no grammar for.
+    pub unknown_languages: Vec<UnknownLanguage>,
+}
+
+/// A fenced block left plain because its language is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLanguage {
+    /// Where the block's fence starts, 1-based in the body.
+    pub line: usize,
+    pub col: usize,
+    pub lang: String,
+    /// The nearest language knead knows.
+    pub nearest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,7 +144,11 @@ pub fn render_markdown(
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut flat_toc = Vec::new();
     let mut missing_alt = MissingAlt::default();
-    let (resolved, images) = resolve_links(body, config, links, &mut missing_alt, None);
+    let Resolved {
+        events: resolved,
+        images,
+        code_blocks,
+    } = resolve_links(body, config, links, &mut missing_alt, None);
     let mut parser = resolved.into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
@@ -167,8 +185,23 @@ pub fn render_markdown(
     }
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
     let events = write_images(events, images, true);
+    let (events, unknown) = write_code(events, &code_blocks);
     html::push_html(&mut html_out, events.into_iter());
+    let mut lines = LineCursor::new(body);
+    let unknown_languages = unknown
+        .into_iter()
+        .map(|(offset, lang, nearest)| {
+            let (line, col) = lines.line_col(offset);
+            UnknownLanguage {
+                line,
+                col,
+                lang,
+                nearest,
+            }
+        })
+        .collect();
     Rendered {
+        unknown_languages,
         html: html_out,
         anchors: flat_toc.iter().map(|(_, id, _)| id.clone()).collect(),
         toc: build_toc(flat_toc),
@@ -194,11 +227,19 @@ fn prefix_footnote(event: Event<'_>) -> Event<'_> {
     }
 }
 
+/// A body parsed with its links resolved.
+struct Resolved<'a> {
+    events: Vec<Event<'a>>,
+    /// What each image will be, in document order.
+    images: Vec<ImageOut>,
+    /// Where each fenced code block starts, in document order.
+    code_blocks: Vec<usize>,
+}
+
 /// Parses `body`, replacing every link and image destination with the
 /// resolver's answer. Runs before headings are read so that links inside
 /// headings are resolved too and the table of contents shows their final text.
 /// Images without alt text are noted on the way, while positions are known.
-/// Returns the events and, in document order, what each image will be.
 /// `pinned` puts every link at one offset: a caption's links are reported
 /// where its image is.
 fn resolve_links<'a>(
@@ -207,9 +248,10 @@ fn resolve_links<'a>(
     links: &mut dyn LinkResolver,
     missing_alt: &mut MissingAlt,
     pinned: Option<usize>,
-) -> (Vec<Event<'a>>, Vec<ImageOut>) {
+) -> Resolved<'a> {
     let mut events = Vec::new();
     let mut images = Vec::new();
+    let mut code_blocks = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
     for (event, mut range) in Parser::new_ext(body, parser_options(config)).into_offset_iter() {
@@ -217,6 +259,9 @@ fn resolve_links<'a>(
             range = at..at;
         }
         missing_alt.observe(&event, &range);
+        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = event {
+            code_blocks.push(range.start);
+        }
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -290,7 +335,11 @@ fn resolve_links<'a>(
             _ => events.push(event),
         }
     }
-    (events, images)
+    Resolved {
+        events,
+        images,
+        code_blocks,
+    }
 }
 
 /// An image title as inline Markdown, its links resolved and reported at
@@ -302,7 +351,8 @@ fn render_caption(
     links: &mut dyn LinkResolver,
 ) -> String {
     let mut ignored = MissingAlt::default();
-    let (events, images) = resolve_links(title, config, links, &mut ignored, Some(offset));
+    let Resolved { events, images, .. } =
+        resolve_links(title, config, links, &mut ignored, Some(offset));
     let inline = events.into_iter().filter(|e| {
         !matches!(
             e,
@@ -351,6 +401,61 @@ fn write_images<'a>(events: Vec<Event<'a>>, images: Vec<ImageOut>, page: bool) -
         }
     }
     out
+}
+
+/// Writes each fenced block that names a language or options: highlighted
+/// when knead has a grammar for the language, else plain. Returns the events
+/// and, per unknown language, where its block starts (`offsets` are the
+/// fenced blocks' starts in order), the language and the nearest known one.
+#[allow(clippy::type_complexity)]
+fn write_code<'a>(
+    events: Vec<Event<'a>>,
+    offsets: &[usize],
+) -> (Vec<Event<'a>>, Vec<(usize, String, Option<String>)>) {
+    let mut out = Vec::with_capacity(events.len());
+    let mut unknown = Vec::new();
+    let mut offsets = offsets.iter();
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else {
+            out.push(event);
+            continue;
+        };
+        let offset = offsets.next().copied().unwrap_or(0);
+        if info.trim().is_empty() {
+            out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))));
+            continue;
+        }
+        let mut code = String::new();
+        for event in events.by_ref() {
+            match event {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => break,
+                _ => {}
+            }
+        }
+        let info = CodeInfo::parse(&info);
+        let syntax = match highlight::grammar(&info.lang) {
+            Ok(syntax) => syntax,
+            Err(nearest) => {
+                unknown.push((offset, info.lang.clone(), nearest));
+                None
+            }
+        };
+        let mut pre = String::from("<pre class=\"code");
+        if info.line_numbers {
+            pre.push_str(" linenos");
+        }
+        pre.push_str("\"><code");
+        if !info.lang.is_empty() {
+            pre.push_str(&format!(" class=\"language-{}\"", escape_html(&info.lang)));
+        }
+        pre.push('>');
+        pre.push_str(&highlight::code_html(&code, syntax, &info));
+        pre.push_str("</code></pre>\n");
+        out.push(Event::Html(CowStr::from(pre)));
+    }
+    (out, unknown)
 }
 
 /// The alt text of the image just started, up to (and consuming) its end.

@@ -4,6 +4,7 @@
 //! pages chosen (`related`). Pages render in parallel; the result is in page
 //! order whatever the threads did.
 
+pub mod highlight;
 pub mod links;
 pub mod markdown;
 pub mod related;

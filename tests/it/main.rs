@@ -12,6 +12,7 @@ mod bundled_theme;
 mod check;
 mod content_errors;
 mod faults;
+mod highlight;
 mod images;
 mod init;
 mod links;
