@@ -126,7 +126,10 @@ pub fn parser_options(config: &MarkdownConfig) -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
-        | Options::ENABLE_WIKILINKS;
+        | Options::ENABLE_WIKILINKS
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_SUPERSCRIPT
+        | Options::ENABLE_SUBSCRIPT;
     if config.smart_punctuation {
         options |= Options::ENABLE_SMART_PUNCTUATION;
     }
@@ -968,11 +971,15 @@ mod tests {
     #[test]
     fn extensions_are_on() {
         let r = render(
-            "| a |\n|---|\n| b |\n\n~~x~~ [^1]\n\n[^1]: note\n\n- [x] done\n\n> [!NOTE]\n> hi\n",
+            "Term\n: Meaning\n\nthe ~low~ and ^high^ notes\n\n\
+             | a |\n|---|\n| b |\n\n~~x~~ [^1]\n\n[^1]: note\n\n- [x] done\n\n> [!NOTE]\n> hi\n",
         );
         for needle in [
             "<table>",
             "<del>",
+            "<dl>\n<dt>Term</dt>\n<dd>Meaning</dd>\n</dl>",
+            "<sub>low</sub>",
+            "<sup>high</sup>",
             "footnote-definition",
             "checkbox",
             "markdown-alert-note",

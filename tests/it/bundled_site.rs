@@ -523,13 +523,14 @@ fn research_page_cites_the_verified_sources() {
     }
 }
 
-/// Until definition lists are enabled, glossary entries are a bold term and
-/// its meaning; the classic stroke names must be there.
+/// The glossary is a definition list; the classic stroke names must be there.
 #[test]
 fn glossary_defines_the_standard_terms() {
     let site = TestSite::bundled();
     site.build(&[]).assert_ok();
     let html = site.output("glossary/index.html");
+    assert_eq!(html.matches("<dl>").count(), 1, "one list of terms: {html}");
+    assert!(!html.contains("<p><strong>"), "a term is still a bold paragraph");
     for term in [
         "Effleurage",
         "Petrissage",
@@ -537,7 +538,7 @@ fn glossary_defines_the_standard_terms() {
         "Sciatica",
     ] {
         assert!(
-            html.contains(&format!("<strong>{term}</strong>")),
+            html.contains(&format!("<dt>{term}</dt>")),
             "the glossary does not define {term}"
         );
     }
