@@ -51,8 +51,9 @@ fn bundled_site_uses_the_dough_theme() {
 #[test]
 fn theme_css_and_js_fit_their_budgets() {
     let (css, js) = (static_bytes("css"), static_bytes("js"));
-    // Raised from 30 KB for issue 20 (folded TOC, table cues, print cards, three theme states).
-    assert!(css > 0 && css < 34_000, "CSS is {css} bytes");
+    // Raised from 30 KB for issue 20 (folded TOC, table cues, print cards, three theme states),
+    // then from 34 KB for issue 17 (figures, code highlighting in light, dark and print).
+    assert!(css > 0 && css < 36_000, "CSS is {css} bytes");
     assert!(js > 0 && js < 20_000, "JS is {js} bytes");
 }
 
