@@ -22,6 +22,7 @@
 //! between two, and is called from `pipeline`; nothing imports a later stage.
 
 pub mod diagnostic;
+pub mod images;
 pub mod live;
 pub mod load;
 pub mod names;

@@ -18,6 +18,9 @@ use crate::render::markdown::escape_html;
 /// Languages that mean "no highlighting" and are not worth a warning.
 const PLAIN: &[&str] = &["text", "txt", "plain", "plaintext", "none"];
 
+/// The most lines one `hl=` range marks.
+const MAX_MARKED: usize = 100_000;
+
 /// What a fenced block's info string asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodeInfo {
@@ -56,14 +59,15 @@ impl CodeInfo {
 }
 
 /// `4` or `2-4`; nothing for what is neither.
-fn line_range(range: &str) -> std::ops::RangeInclusive<usize> {
+fn line_range(range: &str) -> Vec<usize> {
     let parse = |s: &str| s.trim().parse::<usize>().ok();
     match range.split_once('-') {
         Some((from, to)) => match (parse(from), parse(to)) {
-            (Some(from), Some(to)) => from..=to,
-            _ => 1..=0,
+            // Bounded: a typo such as `2-40000000` must not fill memory.
+            (Some(from), Some(to)) => (from..=to.min(from.saturating_add(MAX_MARKED))).collect(),
+            _ => Vec::new(),
         },
-        None => parse(range).map_or(1..=0, |n| n..=n),
+        None => parse(range).into_iter().collect(),
     }
 }
 

@@ -94,6 +94,16 @@ pub struct Resolution {
 pub struct ImageAttrs {
     /// Pixels, as displayed; `None` for an SVG without a stated size.
     pub size: Option<(u32, u32)>,
+    /// A responsive image's resized copies: `src` becomes the largest,
+    /// with `srcset` and `sizes`.
+    pub responsive: Option<Responsive>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Responsive {
+    pub src: String,
+    pub srcset: String,
+    pub sizes: String,
 }
 
 /// One Markdown image as it will be written, in document order.
@@ -492,9 +502,19 @@ fn take_alt_text<'a>(
 }
 
 fn img_tag(image: &ImageOut, alt: &str, title: &str, lazy: bool) -> String {
+    let responsive = image.attrs.responsive.as_ref();
     let mut src = String::new();
-    pulldown_cmark_escape::escape_href(&mut src, &image.url).ok();
-    let mut tag = format!("<img src=\"{src}\" alt=\"{}\"", escape_html(alt));
+    let url = responsive.map_or(image.url.as_str(), |r| r.src.as_str());
+    pulldown_cmark_escape::escape_href(&mut src, url).ok();
+    let mut tag = format!("<img src=\"{src}\"");
+    if let Some(responsive) = responsive {
+        tag.push_str(&format!(
+            " srcset=\"{}\" sizes=\"{}\"",
+            escape_html(&responsive.srcset),
+            escape_html(&responsive.sizes)
+        ));
+    }
+    tag.push_str(&format!(" alt=\"{}\"", escape_html(alt)));
     if !title.is_empty() {
         tag.push_str(&format!(" title=\"{}\"", escape_html(title)));
     }

@@ -48,6 +48,8 @@ pub struct Rendering {
     /// Explicit `related:` pages first, then pages sharing terms (at most five).
     pub related: Vec<Vec<PageId>>,
     pub graph: LinkGraph,
+    /// Per page: the resized image copies it shows.
+    pub image_variants: Vec<Vec<links::ImageVariant>>,
 }
 
 impl Rendering {
@@ -76,6 +78,7 @@ pub fn render_and_link(
         diagnostics.extend(found.diagnostics);
         rendering.links.push(found.links);
         rendering.graph.anchors.push(found.anchors);
+        rendering.image_variants.push(found.image_variants);
     }
     drop(bodies);
     let explicit =

@@ -530,7 +530,10 @@ fn glossary_defines_the_standard_terms() {
     site.build(&[]).assert_ok();
     let html = site.output("glossary/index.html");
     assert_eq!(html.matches("<dl>").count(), 1, "one list of terms: {html}");
-    assert!(!html.contains("<p><strong>"), "a term is still a bold paragraph");
+    assert!(
+        !html.contains("<p><strong>"),
+        "a term is still a bold paragraph"
+    );
     for term in [
         "Effleurage",
         "Petrissage",

@@ -149,3 +149,115 @@ fn a_broken_link_in_a_caption_is_reported_at_its_image() {
         run.stderr
     );
 }
+
+/// A site with `images:` configured, base URL under a sub-path, and `photo.jpg`
+/// (1200×800) on page p.
+fn responsive_site() -> TestSite {
+    let site = TestSite::new();
+    site.file(
+        "site.yaml",
+        "title: Test Site\nbase_url: https://example.org/docs/\ntheme: t\n\
+         images: { widths: [480, 960, 1600], quality: 75, sizes: \"(min-width: 40rem) 40rem, 100vw\" }\n",
+    );
+    site.bytes(
+        "content/p/photo.jpg",
+        &image_bytes(1200, 800, ImageFormat::Jpeg),
+    );
+    site.file(
+        "content/p/index.md",
+        &page("title: P", "![A photo](photo.jpg \"A *caption*\")\n"),
+    );
+    site
+}
+
+/// Every file of the image cache with its modification time.
+fn cache_files(site: &TestSite) -> Vec<(String, std::time::SystemTime)> {
+    let mut files: Vec<_> = std::fs::read_dir(site.path(".knead-cache/images"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| {
+                    let modified = e.metadata().and_then(|m| m.modified()).expect("mtime");
+                    (e.file_name().to_string_lossy().into_owned(), modified)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn responsive_images_get_resized_copies_and_a_srcset_under_the_base_path() {
+    let site = responsive_site();
+    site.build(&[]).assert_ok();
+    let html = site.output("p/index.html");
+    assert!(
+        html.contains(
+            "<figure><img src=\"/docs/p/photo-1200w.jpg\" \
+             srcset=\"/docs/p/photo-480w.jpg 480w, /docs/p/photo-960w.jpg 960w, /docs/p/photo-1200w.jpg 1200w\" \
+             sizes=\"(min-width: 40rem) 40rem, 100vw\" alt=\"A photo\" width=\"1200\" height=\"800\" />\
+             <figcaption>A <em>caption</em></figcaption></figure>"
+        ),
+        "{html}"
+    );
+    for (name, width, height) in [
+        ("photo-480w.jpg", 480, 320),
+        ("photo-960w.jpg", 960, 640),
+        ("photo-1200w.jpg", 1200, 800),
+    ] {
+        let copy = image::open(site.path("output/p").join(name)).expect("a decodable copy");
+        assert_eq!((copy.width(), copy.height()), (width, height), "{name}");
+    }
+    // Never enlarged: no 1600 copy of a 1200 image; the original is still copied.
+    assert!(!site.output_exists("p/photo-1600w.jpg"));
+    assert!(site.output_exists("p/photo.jpg"));
+    assert_eq!(cache_files(&site).len(), 3);
+}
+
+#[test]
+fn an_exif_rotated_photo_comes_out_upright_without_its_metadata() {
+    let site = responsive_site();
+    // Stored 1200×800 with "turn a quarter clockwise": shown 800×1200.
+    site.bytes("content/p/photo.jpg", &jpeg_with_orientation(1200, 800, 6));
+    site.build(&[]).assert_ok();
+    let html = site.output("p/index.html");
+    assert!(
+        html.contains("srcset=\"/docs/p/photo-480w.jpg 480w, /docs/p/photo-800w.jpg 800w\""),
+        "{html}"
+    );
+    assert!(html.contains("width=\"800\" height=\"1200\""), "{html}");
+    let bytes = std::fs::read(site.path("output/p/photo-480w.jpg")).expect("copy");
+    let copy = image::load_from_memory(&bytes).expect("decodable");
+    assert_eq!((copy.width(), copy.height()), (480, 720));
+    assert!(
+        !bytes.windows(6).any(|w| w == b"Exif\0\0"),
+        "the copy keeps the EXIF block"
+    );
+}
+
+#[test]
+fn a_second_build_re_encodes_nothing_and_unused_copies_are_removed() {
+    let site = responsive_site();
+    site.build(&[]).assert_ok();
+    let first = cache_files(&site);
+    assert_eq!(first.len(), 3);
+    // An edited page makes a full build; the image is unchanged.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.file(
+        "content/p/index.md",
+        &page("title: P", "Edited.\n\n![A photo](photo.jpg)\n"),
+    );
+    site.build(&[]).assert_ok();
+    assert_eq!(
+        cache_files(&site),
+        first,
+        "cached copies were written again"
+    );
+    assert!(site.output_exists("p/photo-960w.jpg"));
+    // A deleted source's copies leave the cache with it.
+    site.file("content/p/index.md", &page("title: P", "No photo.\n"));
+    site.remove("content/p/photo.jpg");
+    site.build(&[]).assert_ok();
+    assert_eq!(cache_files(&site), []);
+    assert!(!site.output_exists("p/photo-960w.jpg"));
+}
