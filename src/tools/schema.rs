@@ -422,6 +422,8 @@ mod tests {
         match (key, property["type"].as_str()) {
             ("base_url", _) => json!("https://example.org/docs/"),
             ("date" | "updated", _) => json!("2024-05-01"),
+            ("widths", _) => json!([480, 960]),
+            (_, None) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("object")) => Value::Object(examples(property)),
             (_, Some("string")) => json!("text"),
             (_, Some("boolean")) => json!(true),
