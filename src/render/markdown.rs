@@ -385,6 +385,10 @@ fn render_caption(
 /// in its paragraph as a figure captioned by the title. Inside a sentence a
 /// `<figure>` would not be valid HTML, so the title stays a title there.
 fn write_images<'a>(events: Vec<Event<'a>>, images: Vec<ImageOut>, page: bool) -> Vec<Event<'a>> {
+    // Most pages have no image: no second pass over their events.
+    if images.is_empty() {
+        return events;
+    }
     let mut out = Vec::with_capacity(events.len());
     let mut images = images.into_iter();
     let mut eager = page;
@@ -425,8 +429,11 @@ fn write_code<'a>(
     events: Vec<Event<'a>>,
     offsets: &[usize],
 ) -> (Vec<Event<'a>>, Vec<(usize, String, Option<String>)>) {
-    let mut out = Vec::with_capacity(events.len());
     let mut unknown = Vec::new();
+    if offsets.is_empty() {
+        return (events, unknown);
+    }
+    let mut out = Vec::with_capacity(events.len());
     let mut offsets = offsets.iter();
     let mut events = events.into_iter();
     while let Some(event) = events.next() {
