@@ -261,3 +261,31 @@ fn a_second_build_re_encodes_nothing_and_unused_copies_are_removed() {
     assert_eq!(cache_files(&site), []);
     assert!(!site.output_exists("p/photo-960w.jpg"));
 }
+
+/// `knead serve` and `build --watch` rebuild through the same session.
+#[test]
+fn editing_a_page_with_images_while_watching_re_encodes_nothing() {
+    let site = responsive_site();
+    let watch = crate::harness::Watch::start(&site);
+    let before = cache_files(&site);
+    assert_eq!(before.len(), 3);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.file(
+        "content/p/index.md",
+        &page(
+            "title: P",
+            "Edited while watching.\n\n![A photo](photo.jpg)\n",
+        ),
+    );
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert!(
+        site.output("p/index.html")
+            .contains("Edited while watching.")
+    );
+    assert_eq!(
+        cache_files(&site),
+        before,
+        "cached copies were written again"
+    );
+}
