@@ -171,7 +171,11 @@ fn bench_markdown(c: &mut Criterion, f: &Fixture) {
                     url.push('#');
                     url.push_str(fragment);
                 }
-                Some(Resolution { url, label: None })
+                Some(Resolution {
+                    url,
+                    label: None,
+                    image: None,
+                })
             };
             render_markdown(black_box(body), &options, &mut resolver)
         })

@@ -10,11 +10,14 @@
 //! 4. [`templates`]: template values and the queue of template renders;
 //!    [`publish`]: the files knead generates (sitemap, feed, robots.txt, alias
 //!    redirects, the search index).
-//! 5. [`output`]: the plan of every output file, and the only stage that
-//!    writes: a staging folder swapped in whole, and the build stamp.
+//! 5. [`images`]: the resized copies of the images pages show, made from
+//!    bytes that load reads.
+//! 6. [`output`]: the plan of every output file, and the only stage that
+//!    writes: a staging folder swapped in whole, the build stamp, and the
+//!    cache of resized images (outside the output, which is replaced whole).
 //!
 //! [`pipeline`] conducts them (`build`: check the output folder → load →
-//! assemble → write). On top sit [`live`] (`knead serve`, `build --watch`,
+//! assemble → images → write). On top sit [`live`] (`knead serve`, `build --watch`,
 //! incremental rebuilds, live reload) and [`tools`] (`check`, `init`, `new`,
 //! `schema`). [`diagnostic`], [`names`] and [`slug`] serve every stage.
 //!
@@ -22,6 +25,7 @@
 //! between two, and is called from `pipeline`; nothing imports a later stage.
 
 pub mod diagnostic;
+pub mod images;
 pub mod live;
 pub mod load;
 pub mod names;

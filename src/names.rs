@@ -17,6 +17,11 @@ pub const DATA_DIR: &str = "data";
 /// The output folder under the site root when `--output` is not given.
 pub const DEFAULT_OUTPUT_DIR: &str = "output";
 
+/// Resized images, kept between builds: in the site root, outside the output
+/// (which a build replaces whole) and outside every folder the site is read
+/// or watched from.
+pub const IMAGE_CACHE_DIR: &str = ".knead-cache/images";
+
 pub const SITEMAP_FILE: &str = "sitemap.xml";
 pub const FEED_FILE: &str = "atom.xml";
 pub const ROBOTS_FILE: &str = "robots.txt";

@@ -5,17 +5,19 @@
 //! keeps to patch). Every stage it calls takes values and returns values;
 //! only loading reads the disk and only output writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Error};
+use crate::images;
 use crate::load::config::{BaseUrl, Config};
 use crate::load::data::parse_data;
 use crate::load::discover::{Sources, load_sources};
 use crate::load::read_config;
 use crate::names::DEFAULT_OUTPUT_DIR;
+use crate::output::image_cache::ImageCache;
 use crate::output::plan::{CopiedFiles, OutputPlan, Written, plan_output};
 use crate::output::progress::{CountedRender, Progress};
 use crate::output::stamp::{self, DigestInputs, Stamp};
@@ -23,10 +25,12 @@ use crate::output::write::{check_output_dir, recover_output, write_output};
 use crate::publish::search::SearchIndex;
 use crate::publish::{self, aliases};
 use crate::render::components::Components;
+use crate::render::links::ImageVariant;
 use crate::render::{Rendering, render_and_link};
-use crate::site::build::{Loaded, SiteOptions, load_site};
+use crate::site::build::{Loaded, SiteOptions, load_site, place_images};
 use crate::site::{OutputFiles, PageId, Site};
 use crate::templates::{PageRenderer, TemplateInput, queue_renders};
+use rayon::prelude::*;
 
 /// What `knead build` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +109,7 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
     let Assembled {
         site,
         renderer,
-        plan,
+        mut plan,
         rendering,
         search,
         feed_html,
@@ -119,6 +123,9 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
         &site_options,
         &mut diagnostics,
     );
+    if !diagnostics.has_errors() {
+        make_images(&options.root, &rendering, &mut plan, &mut diagnostics);
+    }
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
     }
@@ -200,10 +207,13 @@ pub fn assemble_site(
         static_files,
         templates,
         data,
+        images,
+        static_images,
     } = sources;
     let data = Arc::new(parse_data(&data, diagnostics));
     let components = Components::new(&templates, &data, diagnostics);
-    let Loaded { site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    let Loaded { mut site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    place_images(&mut site, images, static_images);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
     let mut rendering = render_and_link(&site, bodies, &files, &components, diagnostics);
@@ -239,6 +249,92 @@ pub fn assemble_site(
         files,
         components,
     }
+}
+
+/// Makes the resized images the pages show, or finds them in the cache, and
+/// plans their copy into the output. Sources are processed in parallel, each
+/// decoded once for all its sizes. A site that shows none still has its
+/// cache emptied, of the copies of images it no longer has.
+fn make_images(
+    root: &Path,
+    rendering: &Rendering,
+    plan: &mut OutputPlan,
+    diagnostics: &mut Diagnostics,
+) {
+    let variants: BTreeSet<&ImageVariant> = rendering.image_variants.iter().flatten().collect();
+    let mut by_source: BTreeMap<&Path, Vec<&ImageVariant>> = BTreeMap::new();
+    for variant in variants {
+        by_source.entry(&variant.source).or_default().push(variant);
+    }
+    let cache = ImageCache::new(root);
+    let made: Vec<Result<Vec<(&ImageVariant, String)>, Diagnostic>> = by_source
+        .into_par_iter()
+        .map(|(source, variants)| {
+            cached_variants(root, &cache, &variants).map_err(|reason| {
+                Diagnostic::error(
+                    source,
+                    format!(
+                        "cannot make resized copies of {}: {reason}",
+                        source.display()
+                    ),
+                )
+            })
+        })
+        .collect();
+    let mut used = HashSet::new();
+    for result in made {
+        match result {
+            Ok(copies) => {
+                for (variant, name) in copies {
+                    let (output, origin) = (variant.output.clone(), variant.source.clone());
+                    plan.add_copy(output, origin, cache.path(&name), diagnostics);
+                    used.insert(name);
+                }
+            }
+            Err(error) => diagnostics.push(error),
+        }
+    }
+    if !diagnostics.has_errors() {
+        cache.keep_only(&used);
+    }
+}
+
+/// One source's copies, from the cache or made now: their cache file names.
+fn cached_variants<'v>(
+    root: &Path,
+    cache: &ImageCache,
+    variants: &[&'v ImageVariant],
+) -> Result<Vec<(&'v ImageVariant, String)>, String> {
+    let bytes = crate::load::images::read_image(&root.join(&variants[0].source))?;
+    let hash = blake3::hash(&bytes).to_hex();
+    let named: Vec<(&ImageVariant, String)> = variants
+        .iter()
+        .map(|&v| {
+            let extension = v.output.extension().unwrap_or_default().to_string_lossy();
+            let name = format!(
+                "{}-{}x{}-{:?}-q{}-v{}.{extension}",
+                &hash[..32],
+                v.width,
+                v.height,
+                v.format,
+                v.quality,
+                images::PROCESS_VERSION
+            );
+            (v, name.to_lowercase())
+        })
+        .collect();
+    let missing: Vec<&(&ImageVariant, String)> = named
+        .iter()
+        .filter(|(_, name)| !cache.contains(name))
+        .collect();
+    if !missing.is_empty() {
+        let wanted: Vec<&ImageVariant> = missing.iter().map(|(v, _)| *v).collect();
+        let encoded = images::make_variants(&bytes, &wanted)?;
+        for ((_, name), bytes) in missing.iter().zip(encoded) {
+            cache.store(name, &bytes)?;
+        }
+    }
+    Ok(named)
 }
 
 /// Writes the planned output, rendering the queued pages, and stamps it with

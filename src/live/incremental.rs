@@ -186,7 +186,10 @@ impl Built {
         for edit in &edits {
             let (rendered, found) =
                 render_page(&self.site, &index, edit.id, &edit.body, &self.components);
-            if !found.diagnostics.is_empty() {
+            // Resized images are made by a full build, which finds them cached.
+            let images = !found.image_variants.is_empty()
+                || !self.rendering.image_variants[edit.id].is_empty();
+            if !found.diagnostics.is_empty() || images {
                 return None;
             }
             results.push((edit.id, rendered, found));

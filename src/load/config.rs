@@ -26,6 +26,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "medical",
     "review",
     "reading_level",
+    "images",
     "extra",
 ];
 
@@ -50,6 +51,8 @@ pub struct Config {
     pub medical: bool,
     pub review: ReviewConfig,
     pub reading_level: ReadingLevel,
+    /// Responsive images; `None` leaves images as they are.
+    pub images: Option<ImagesConfig>,
     pub extra: serde_yaml::Value,
 }
 
@@ -134,6 +137,46 @@ pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
         _ => return Err(malformed()),
     };
     span.map_err(|_| format!("{text:?} is too long"))
+}
+
+/// The fields of `ImagesConfig`, for the JSON schema.
+pub const IMAGES_KEYS: &[&str] = &["widths", "format", "quality", "sizes"];
+
+/// `images:` in site.yaml: the widths JPEG, PNG and WebP images of the
+/// Markdown are resized to, and how the copies are encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Pixels; a width at or above an image's own is left out.
+    pub widths: Vec<u32>,
+    #[serde(default)]
+    pub format: ImageOutput,
+    /// JPEG quality, 1 to 100.
+    #[serde(default = "default_quality")]
+    pub quality: u8,
+    /// The `sizes` attribute: how wide the image is shown.
+    #[serde(default = "default_sizes")]
+    pub sizes: String,
+}
+
+fn default_quality() -> u8 {
+    80
+}
+
+fn default_sizes() -> String {
+    "100vw".to_string()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageOutput {
+    /// The source's own format.
+    #[default]
+    Original,
+    Jpeg,
+    Png,
+    /// Lossless WebP (the encoder is pure Rust and has no lossy mode).
+    Webp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +288,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let medical = fields.take("medical", "`true` or `false`").unwrap_or(false);
     let review = read_review(&mut fields);
     let reading_level = read_reading_level(&mut fields);
+    let images = read_images(&mut fields);
     let extra = fields
         .take_value("extra")
         .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
@@ -273,6 +317,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             medical,
             review,
             reading_level,
+            images,
             extra,
         }),
         _ => Err(diagnostics),
@@ -461,6 +506,28 @@ fn read_reading_level(fields: &mut Fields) -> ReadingLevel {
             ReadingLevel::default()
         }
     }
+}
+
+fn read_images(fields: &mut Fields) -> Option<ImagesConfig> {
+    let value = fields.take_value("images")?;
+    let help = "write for example `images: { widths: [480, 960, 1600], format: original, quality: 80 }`; \
+                format is original, jpeg, png or webp";
+    let problem = match serde_yaml::from_value::<ImagesConfig>(value) {
+        Ok(images) if images.widths.is_empty() || images.widths.contains(&0) => {
+            "`images.widths` needs at least one width above 0".to_string()
+        }
+        Ok(images) if !(1..=100).contains(&images.quality) => {
+            "`images.quality` is between 1 and 100".to_string()
+        }
+        Ok(mut images) => {
+            images.widths.sort_unstable();
+            images.widths.dedup();
+            return Some(images);
+        }
+        Err(err) => format!("`images` {err}"),
+    };
+    fields.value_error("images", problem, Some(help.into()));
+    None
 }
 
 #[cfg(test)]

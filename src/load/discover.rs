@@ -15,6 +15,7 @@ use walkdir::WalkDir;
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
 use crate::load::config::Config;
 use crate::load::data::DataFile;
+use crate::load::images::{ImageHeaders, read_headers};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 
 /// Everything a build reads, loaded into memory.
@@ -32,6 +33,10 @@ pub struct Sources {
     pub templates: BTreeMap<String, TemplateFile>,
     /// The files under data/, sorted by path.
     pub data: Vec<DataFile>,
+    /// The headers of the images among `assets` (same keys) and among
+    /// `static_files` (output-relative keys).
+    pub images: ImageHeaders,
+    pub static_images: ImageHeaders,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +103,12 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
             }
         }
     }
+    let assets = sources.assets.iter();
+    let assets = assets.map(|rel| (rel.clone(), Path::new(CONTENT_DIR).join(rel)));
+    sources.images = read_headers(root, assets.collect());
+    let static_files = sources.static_files.iter();
+    let static_files = static_files.map(|(rel, source)| (rel.clone(), strip(source, root)));
+    sources.static_images = read_headers(root, static_files.collect());
     sources
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod data;
 pub mod discover;
 pub mod front_matter;
+pub mod images;
 pub(crate) mod yaml;
 
 use std::path::Path;

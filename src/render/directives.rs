@@ -143,7 +143,11 @@ pub fn prepare(body: &str, options: Options, is_block: &dyn Fn(&str) -> bool) ->
             return prepared;
         }
     }
-    let scan = Scan::new(body, options);
+    // A call line starts with `:`, which is also how a definition-list entry
+    // starts: the scan reads the body without definition lists, so calls are
+    // found as the text at the start of their lines. Rewritten into markers,
+    // they no longer look like definitions to the parse that renders.
+    let scan = Scan::new(body, options - Options::ENABLE_DEFINITION_LIST);
     let mut edits = Edits::default();
     let mut open: Vec<usize> = Vec::new();
     for &start in &scan.line_starts {

@@ -19,10 +19,16 @@
 //! to suggest a near miss.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
+use crate::load::config::ImageOutput;
 use crate::load::discover::slash_path;
-use crate::render::markdown::{LinkKind, LinkRef, LinkResolver, Rendered, Resolution};
+use crate::load::images::{ImageFormat, ImageHeader};
+use crate::render::markdown::{
+    ImageAttrs, LinkKind, LinkRef, LinkResolver, Rendered, Resolution, Responsive,
+};
+use crate::site::build::encode_segment;
 use crate::site::{Draft, OutputFiles, PageId, Site};
 use crate::slug::{nfc, slugify};
 
@@ -526,9 +532,25 @@ pub struct AnchorCheck {
     pub col: usize,
 }
 
+/// A resized copy of an image that a page shows, for the image stage to make.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImageVariant {
+    /// The source image, relative to the site root.
+    pub source: PathBuf,
+    /// Where the copy goes, relative to the output folder.
+    pub output: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub format: ImageOutput,
+    /// JPEG quality.
+    pub quality: u8,
+}
+
 /// What one page's links led to.
 #[derive(Debug, Default)]
 pub struct PageLinksFound {
+    /// The resized copies its responsive images need.
+    pub image_variants: Vec<ImageVariant>,
     /// Other pages linked to, in link order (repeats possible).
     pub links: Vec<PageLink>,
     pub anchors: Vec<AnchorCheck>,
@@ -554,6 +576,97 @@ impl<'a> PageLinks<'a> {
         }
     }
 
+    /// What `<img>` says of the image at `site_path`; an image whose header
+    /// cannot be read is an error at the image.
+    fn image_attrs(&mut self, site_path: &str, line: usize, col: usize) -> Option<ImageAttrs> {
+        let image = self.index.site.images.get(site_path)?;
+        match &image.header {
+            Ok(header) => {
+                let responsive = self.responsive(site_path, &image.source, header);
+                Some(ImageAttrs {
+                    size: responsive
+                        .as_ref()
+                        .map_or(header.size, |(_, size)| Some(*size)),
+                    responsive: responsive.map(|(r, _)| r),
+                })
+            }
+            Err(reason) => {
+                let page = self.index.site.page(self.from);
+                let message = format!("cannot read the image {}: {reason}", image.source.display());
+                let help = "replace the file with a PNG, JPEG, WebP, GIF or SVG image that opens";
+                let error = Diagnostic::error(page.display_path(), message).at(line, col);
+                self.found.diagnostics.push(error.with_help(help));
+                None
+            }
+        }
+    }
+
+    /// With `images:` in site.yaml, a JPEG, PNG or WebP image gets copies at
+    /// the configured widths below its own (and at its own width when that is
+    /// below the largest configured, so every copy is oriented and stripped),
+    /// named `photo-960w.jpg` beside it. Returns the attributes and the size
+    /// of the largest copy, which becomes `src`.
+    fn responsive(
+        &mut self,
+        site_path: &str,
+        source: &Path,
+        header: &ImageHeader,
+    ) -> Option<(Responsive, (u32, u32))> {
+        let config = self.index.site.config.images.as_ref()?;
+        let (width, height) = header.size?;
+        let format = match (config.format, header.format) {
+            (ImageOutput::Original, ImageFormat::Jpeg) => ImageOutput::Jpeg,
+            (ImageOutput::Original, ImageFormat::Png) => ImageOutput::Png,
+            (ImageOutput::Original, ImageFormat::Webp) => ImageOutput::Webp,
+            (_, ImageFormat::Svg | ImageFormat::Other) => return None,
+            (chosen, _) => chosen,
+        };
+        let mut widths: Vec<u32> = config
+            .widths
+            .iter()
+            .copied()
+            .filter(|&w| w < width)
+            .collect();
+        if config.widths.iter().any(|&w| w >= width) {
+            widths.push(width);
+        }
+        let (folder, file) = site_path.rsplit_once('/')?;
+        let file = decode(file);
+        let stem = Path::new(&file).file_stem()?.to_string_lossy().into_owned();
+        let extension = match format {
+            ImageOutput::Jpeg | ImageOutput::Original => "jpg",
+            ImageOutput::Png => "png",
+            ImageOutput::Webp => "webp",
+        };
+        let base = &self.index.site.config.base_url;
+        let mut srcset = Vec::with_capacity(widths.len());
+        let mut largest = (String::new(), (width, height));
+        for w in widths {
+            let h = ((u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width))
+                .max(1) as u32;
+            let name = format!("{stem}-{w}w.{extension}");
+            let variant_path = format!("{folder}/{}", encode_segment(&name));
+            let url = base.url(&variant_path);
+            srcset.push(format!("{url} {w}w"));
+            self.found.image_variants.push(ImageVariant {
+                source: source.to_path_buf(),
+                output: PathBuf::from(decode(variant_path.trim_start_matches('/'))),
+                width: w,
+                height: h,
+                format,
+                quality: config.quality,
+            });
+            largest = (url, (w, h));
+        }
+        let (src, size) = largest;
+        let responsive = Responsive {
+            src,
+            srcset: srcset.join(", "),
+            sizes: config.sizes.clone(),
+        };
+        Some((responsive, size))
+    }
+
     /// Where the link at `offset` in the body is in the page's file.
     fn position(&mut self, offset: usize) -> (usize, usize) {
         let (line, col) = self.lines.line_col(offset);
@@ -574,12 +687,20 @@ impl LinkResolver for PageLinks<'_> {
                 return None;
             }
         };
-        let Destination::Page(id) = target.destination else {
+        let Destination::Page(id) = &target.destination else {
+            let image = match (&target.destination, link.kind) {
+                (Destination::File(site_path), LinkKind::Image) => {
+                    self.image_attrs(site_path, line, col)
+                }
+                _ => None,
+            };
             return Some(Resolution {
                 url: self.index.url(&target),
                 label: None,
+                image,
             });
         };
+        let id = *id;
         if id != self.from {
             self.found.links.push(PageLink {
                 target: id,
@@ -607,7 +728,11 @@ impl LinkResolver for PageLinks<'_> {
             LinkKind::Wiki { labelled: false } => Some(self.index.site.page(id).meta.title.clone()),
             _ => None,
         };
-        Some(Resolution { url, label })
+        Some(Resolution {
+            url,
+            label,
+            image: None,
+        })
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use super::components::{self, Components};
@@ -16,12 +16,13 @@ use super::directives::{self, OffsetMap};
 use super::reading::{self, Reading};
 use crate::diagnostic::{Diagnostic, LineCursor};
 use crate::load::config::MarkdownConfig;
+use crate::render::highlight::{self, CodeInfo};
 use crate::slug::slugify;
 
 /// What rendering a body produced.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
-    /// Moved into the template context by `take_contents` before templates
+    /// Moved into the template context by `Rendering::take_html` before templates
     /// render; read it from there (`page.content`) after that.
     pub html: String,
     pub toc: Vec<TocItem>,
@@ -47,6 +48,19 @@ pub struct Rendered {
     /// Mistakes in component calls, at body positions like
     /// `images_without_alt`, with no path: the caller knows the file.
     pub component_errors: Vec<Diagnostic>,
+    /// Fenced code blocks whose language knead has no grammar for.
+    pub unknown_languages: Vec<UnknownLanguage>,
+}
+
+/// A fenced block left plain because its language is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLanguage {
+    /// Where the block's fence starts, 1-based in the body.
+    pub line: usize,
+    pub col: usize,
+    pub lang: String,
+    /// The nearest language knead knows.
+    pub nearest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,6 +97,34 @@ pub struct Resolution {
     pub url: String,
     /// Replaces the link text: a wiki link without a label shows its target's title.
     pub label: Option<String>,
+    /// For an image whose file knead has read: what `<img>` says of it.
+    pub image: Option<ImageAttrs>,
+}
+
+/// The attributes of an `<img>` beyond `src`, `alt` and `title`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageAttrs {
+    /// Pixels, as displayed; `None` for an SVG without a stated size.
+    pub size: Option<(u32, u32)>,
+    /// A responsive image's resized copies: `src` becomes the largest,
+    /// with `srcset` and `sizes`.
+    pub responsive: Option<Responsive>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Responsive {
+    pub src: String,
+    pub srcset: String,
+    pub sizes: String,
+}
+
+/// One Markdown image as it will be written, in document order.
+#[derive(Debug, Default)]
+struct ImageOut {
+    url: String,
+    attrs: ImageAttrs,
+    /// The title rendered as Markdown, for a figure's caption.
+    caption: String,
 }
 
 /// Decides where links go. `None` leaves a link as written: external links, and
@@ -106,7 +148,10 @@ pub fn parser_options(config: &MarkdownConfig) -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
-        | Options::ENABLE_WIKILINKS;
+        | Options::ENABLE_WIKILINKS
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_SUPERSCRIPT
+        | Options::ENABLE_SUBSCRIPT;
     if config.smart_punctuation {
         options |= Options::ENABLE_SMART_PUNCTUATION;
     }
@@ -138,7 +183,19 @@ pub fn render_with_components(
     let mut flat_toc = Vec::new();
     let mut missing_alt = MissingAlt::default();
     let mut heading_offsets = Vec::new();
-    let mut parser = resolve_links(&prepared, config, links, &mut missing_alt).into_iter();
+    let Resolved {
+        events: resolved,
+        images,
+        code_blocks,
+    } = resolve_links(
+        &prepared.text,
+        Some(&prepared.map),
+        config,
+        links,
+        &mut missing_alt,
+        None,
+    );
+    let mut parser = resolved.into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
         steps.observe(&event);
@@ -177,8 +234,24 @@ pub fn render_with_components(
     let mut call_errors = prepared.errors.clone();
     let events = components::expand(events, &prepared, components, links, &mut call_errors);
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
+    let events = write_images(events, images, true);
+    let (events, unknown) = write_code(events, &code_blocks);
     html::push_html(&mut html_out, events.into_iter());
+    let mut lines = LineCursor::new(body);
+    let unknown_languages = unknown
+        .into_iter()
+        .map(|(offset, lang, nearest)| {
+            let (line, col) = lines.line_col(offset);
+            UnknownLanguage {
+                line,
+                col,
+                lang,
+                nearest,
+            }
+        })
+        .collect();
     Rendered {
+        unknown_languages,
         html: html_out,
         anchors: flat_toc.iter().map(|(_, id, _)| id.clone()).collect(),
         toc: build_toc(flat_toc),
@@ -224,25 +297,45 @@ fn prefix_footnote(event: Event<'_>) -> Event<'_> {
     }
 }
 
+/// A body parsed with its links resolved.
+struct Resolved<'a> {
+    events: Vec<Event<'a>>,
+    /// What each image will be, in document order.
+    images: Vec<ImageOut>,
+    /// Where each fenced code block starts, in document order.
+    code_blocks: Vec<usize>,
+}
+
 /// Parses `body`, replacing every link and image destination with the
 /// resolver's answer. Runs before headings are read so that links inside
 /// headings are resolved too and the table of contents shows their final text.
 /// Images without alt text are noted on the way, while positions are known.
+/// `pinned` puts every link at one offset: a caption's links are reported
+/// where its image is.
 fn resolve_links<'a>(
-    prepared: &'a directives::Prepared,
+    text: &'a str,
+    map: Option<&OffsetMap>,
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
     missing_alt: &mut MissingAlt,
-) -> Vec<Event<'a>> {
-    let map: &OffsetMap = &prepared.map;
+    pinned: Option<usize>,
+) -> Resolved<'a> {
     let mut events = Vec::new();
+    let mut images = Vec::new();
+    let mut code_blocks = Vec::new();
     // Inside a wiki link whose text is being replaced by the target's title.
     let mut replacing_label = false;
-    for (event, range) in Parser::new_ext(&prepared.text, parser_options(config)).into_offset_iter()
-    {
+    for (event, range) in Parser::new_ext(text, parser_options(config)).into_offset_iter() {
         // Positions in the body as written, not in the text with calls rewritten.
-        let range = map.original(range.start)..map.original(range.end);
+        let range = match (pinned, map) {
+            (Some(at), _) => at..at,
+            (None, Some(map)) => map.original(range.start)..map.original(range.end),
+            (None, None) => range,
+        };
         missing_alt.observe(&event, &range);
+        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = event {
+            code_blocks.push(range.start);
+        }
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -287,10 +380,20 @@ fn resolve_links<'a>(
                     offset: range.start,
                     kind: LinkKind::Image,
                 };
-                let dest_url = match links.resolve(&link) {
-                    Some(found) => CowStr::from(found.url),
-                    None => dest_url,
+                let (dest_url, attrs) = match links.resolve(&link) {
+                    Some(found) => (CowStr::from(found.url), found.image.unwrap_or_default()),
+                    None => (dest_url, ImageAttrs::default()),
                 };
+                let caption = if title.trim().is_empty() {
+                    String::new()
+                } else {
+                    render_caption(&title, range.start, config, links)
+                };
+                images.push(ImageOut {
+                    url: dest_url.to_string(),
+                    attrs,
+                    caption,
+                });
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -306,7 +409,191 @@ fn resolve_links<'a>(
             _ => events.push(event),
         }
     }
-    events
+    Resolved {
+        events,
+        images,
+        code_blocks,
+    }
+}
+
+/// An image title as inline Markdown, its links resolved and reported at
+/// the image.
+fn render_caption(
+    title: &str,
+    offset: usize,
+    config: &MarkdownConfig,
+    links: &mut dyn LinkResolver,
+) -> String {
+    let mut ignored = MissingAlt::default();
+    let Resolved { events, images, .. } =
+        resolve_links(title, None, config, links, &mut ignored, Some(offset));
+    let inline = events.into_iter().filter(|e| {
+        !matches!(
+            e,
+            Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+        )
+    });
+    let mut html_out = String::new();
+    html::push_html(
+        &mut html_out,
+        write_images(inline.collect(), images, false).into_iter(),
+    );
+    html_out
+}
+
+/// Writes each image as HTML: its size, lazy loading for all but the
+/// page's first (often its largest paint), and an image with a title alone
+/// in its paragraph as a figure captioned by the title. Inside a sentence a
+/// `<figure>` would not be valid HTML, so the title stays a title there.
+fn write_images<'a>(events: Vec<Event<'a>>, images: Vec<ImageOut>, page: bool) -> Vec<Event<'a>> {
+    // Most pages have no image: no second pass over their events.
+    if images.is_empty() {
+        return events;
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut images = images.into_iter();
+    let mut eager = page;
+    let mut events = events.into_iter().peekable();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image { title, .. }) = event else {
+            out.push(event);
+            continue;
+        };
+        let image = images.next().unwrap_or_default();
+        let alt = take_alt_text(&mut events, &mut images);
+        let alone = matches!(out.last(), Some(Event::Start(Tag::Paragraph)))
+            && matches!(events.peek(), Some(Event::End(TagEnd::Paragraph)));
+        let figure = alone && !image.caption.is_empty();
+        let title = if figure { "" } else { title.as_ref() };
+        let tag = img_tag(&image, &alt, title, !eager);
+        eager = false;
+        if figure {
+            out.pop();
+            events.next();
+            out.push(Event::Html(CowStr::from(format!(
+                "<figure>{tag}<figcaption>{}</figcaption></figure>\n",
+                image.caption.trim_end()
+            ))));
+        } else {
+            out.push(Event::InlineHtml(CowStr::from(tag)));
+        }
+    }
+    out
+}
+
+/// Writes each fenced block that names a language or options: highlighted
+/// when knead has a grammar for the language, else plain. Returns the events
+/// and, per unknown language, where its block starts (`offsets` are the
+/// fenced blocks' starts in order), the language and the nearest known one.
+#[allow(clippy::type_complexity)]
+fn write_code<'a>(
+    events: Vec<Event<'a>>,
+    offsets: &[usize],
+) -> (Vec<Event<'a>>, Vec<(usize, String, Option<String>)>) {
+    let mut unknown = Vec::new();
+    if offsets.is_empty() {
+        return (events, unknown);
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut offsets = offsets.iter();
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event else {
+            out.push(event);
+            continue;
+        };
+        let offset = offsets.next().copied().unwrap_or(0);
+        if info.trim().is_empty() {
+            out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))));
+            continue;
+        }
+        let mut code = String::new();
+        for event in events.by_ref() {
+            match event {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => break,
+                _ => {}
+            }
+        }
+        let info = CodeInfo::parse(&info);
+        let syntax = match highlight::grammar(&info.lang) {
+            Ok(syntax) => syntax,
+            Err(nearest) => {
+                unknown.push((offset, info.lang.clone(), nearest));
+                None
+            }
+        };
+        let mut pre = String::from("<pre class=\"code");
+        if info.line_numbers {
+            pre.push_str(" linenos");
+        }
+        pre.push_str("\"><code");
+        if !info.lang.is_empty() {
+            pre.push_str(&format!(" class=\"language-{}\"", escape_html(&info.lang)));
+        }
+        pre.push('>');
+        pre.push_str(&highlight::code_html(&code, syntax, &info));
+        pre.push_str("</code></pre>\n");
+        out.push(Event::Html(CowStr::from(pre)));
+    }
+    (out, unknown)
+}
+
+/// The alt text of the image just started, up to (and consuming) its end.
+/// Images inside it count as their alt text, as CommonMark says.
+fn take_alt_text<'a>(
+    events: &mut impl Iterator<Item = Event<'a>>,
+    images: &mut impl Iterator<Item = ImageOut>,
+) -> String {
+    let mut alt = String::new();
+    let mut depth = 1;
+    for event in events {
+        match event {
+            Event::Start(Tag::Image { .. }) => {
+                images.next();
+                depth += 1;
+            }
+            Event::End(TagEnd::Image) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) => {
+                alt.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+    }
+    alt
+}
+
+fn img_tag(image: &ImageOut, alt: &str, title: &str, lazy: bool) -> String {
+    let responsive = image.attrs.responsive.as_ref();
+    let mut src = String::new();
+    let url = responsive.map_or(image.url.as_str(), |r| r.src.as_str());
+    pulldown_cmark_escape::escape_href(&mut src, url).ok();
+    let mut tag = format!("<img src=\"{src}\"");
+    if let Some(responsive) = responsive {
+        tag.push_str(&format!(
+            " srcset=\"{}\" sizes=\"{}\"",
+            escape_html(&responsive.srcset),
+            escape_html(&responsive.sizes)
+        ));
+    }
+    tag.push_str(&format!(" alt=\"{}\"", escape_html(alt)));
+    if !title.is_empty() {
+        tag.push_str(&format!(" title=\"{}\"", escape_html(title)));
+    }
+    if let Some((width, height)) = image.attrs.size {
+        tag.push_str(&format!(" width=\"{width}\" height=\"{height}\""));
+    }
+    if lazy {
+        tag.push_str(" loading=\"lazy\" decoding=\"async\"");
+    }
+    tag.push_str(" />");
+    tag
 }
 
 /// Finds images a screen reader cannot describe: Markdown images with no alt
@@ -674,6 +961,7 @@ mod tests {
                 url: format!("/r/{}", link.dest),
                 label: matches!(link.kind, LinkKind::Wiki { labelled: false })
                     .then(|| "Title".to_string()),
+                image: None,
             })
         };
         let rendered = render_markdown(body, &MarkdownConfig::default(), &mut resolver);
@@ -792,11 +1080,15 @@ mod tests {
     #[test]
     fn extensions_are_on() {
         let r = render(
-            "| a |\n|---|\n| b |\n\n~~x~~ [^1]\n\n[^1]: note\n\n- [x] done\n\n> [!NOTE]\n> hi\n",
+            "Term\n: Meaning\n\nthe ~low~ and ^high^ notes\n\n\
+             | a |\n|---|\n| b |\n\n~~x~~ [^1]\n\n[^1]: note\n\n- [x] done\n\n> [!NOTE]\n> hi\n",
         );
         for needle in [
             "<table>",
             "<del>",
+            "<dl>\n<dt>Term</dt>\n<dd>Meaning</dd>\n</dl>",
+            "<sub>low</sub>",
+            "<sup>high</sup>",
             "footnote-definition",
             "checkbox",
             "markdown-alert-note",

@@ -7,6 +7,7 @@
 
 pub mod components;
 pub mod directives;
+pub mod highlight;
 pub mod links;
 pub mod markdown;
 pub mod reading;
@@ -52,6 +53,8 @@ pub struct Rendering {
     /// Explicit `related:` pages first, then pages sharing terms (at most five).
     pub related: Vec<Vec<PageId>>,
     pub graph: LinkGraph,
+    /// Per page: the resized image copies it shows.
+    pub image_variants: Vec<Vec<links::ImageVariant>>,
 }
 
 impl Rendering {
@@ -81,6 +84,7 @@ pub fn render_and_link(
         diagnostics.extend(found.diagnostics);
         rendering.links.push(found.links);
         rendering.graph.anchors.push(found.anchors);
+        rendering.image_variants.push(found.image_variants);
     }
     drop(bodies);
     let explicit =

@@ -14,6 +14,7 @@ use crate::load::config::Config;
 use crate::load::discover::MarkdownFile;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::{FrontMatter, parse_front_matter, split};
+use crate::load::images::ImageHeaders;
 use crate::names::CONTENT_DIR;
 use crate::names::name_too_long;
 use crate::slug::slugify;
@@ -82,8 +83,24 @@ pub fn load_site(
         assets,
         taxonomies,
         drafts,
+        images: HashMap::new(),
     };
     Loaded { site, bodies }
+}
+
+/// Keys the images read by discovery by the site path a link resolves to:
+/// `content` by asset path, `static_files` by output path.
+pub fn place_images(site: &mut Site, mut content: ImageHeaders, static_files: ImageHeaders) {
+    for asset in &site.assets {
+        if let Some(image) = content.remove(&asset.rel_path) {
+            site.images.insert(asset.url.clone(), image);
+        }
+    }
+    for (rel_path, image) in static_files {
+        site.images
+            .entry(format!("/{}", slash_path(&rel_path)))
+            .or_insert(image);
+    }
 }
 
 fn is_home(rel_path: &Path) -> bool {

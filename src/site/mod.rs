@@ -9,13 +9,14 @@ pub mod build;
 pub mod taxonomy;
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::line_col;
 use crate::load::config::Config;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::FrontMatter;
+use crate::load::images::ImageFile;
 use crate::names::{CONFIG_FILE, CONTENT_DIR, GENERATED_FILES, PAGER_DIR};
 
 pub type PageId = usize;
@@ -157,6 +158,9 @@ pub struct Site {
     /// One entry per taxonomy of site.yaml, in its order.
     pub taxonomies: Vec<TaxonomyTerms>,
     pub drafts: Vec<Draft>,
+    /// Every image a link can reach (assets, then static files), by the
+    /// site path links resolve to.
+    pub images: HashMap<String, ImageFile>,
 }
 
 impl Site {

@@ -1,7 +1,8 @@
 //! `knead check`: the build's stages run in memory, every template rendered
 //! and thrown away, then warnings about what a build accepts but readers would
 //! miss: orphan pages, missing descriptions, images without alt text, links to
-//! drafts (with `--drafts`), empty sections and duplicate titles. It writes
+//! drafts (with `--drafts`), empty sections, duplicate titles and code blocks
+//! in a language knead has no grammar for. It writes
 //! nothing, not even the output marker, and it does not print: the caller
 //! prints the report.
 //!
@@ -176,6 +177,7 @@ fn site_warnings(
             images_without_alt(page, rendered, diagnostics);
             review_due(site, page, today, diagnostics);
             reading_level(site, page, rendered, diagnostics);
+            unknown_languages(page, rendered, diagnostics);
         }
     }
 }
@@ -447,6 +449,25 @@ fn reading_level(site: &Site, page: &Page, rendered: &Rendered, diagnostics: &mu
              health guidance asks for grade 6 to 8",
         ),
     );
+}
+
+/// A block whose language has no grammar is printed plain; a misspelt
+/// name is the likely cause.
+fn unknown_languages(page: &Page, rendered: &Rendered, diagnostics: &mut Diagnostics) {
+    for block in &rendered.unknown_languages {
+        let (line, col) = page.file_position(block.line, block.col);
+        let message = match &block.nearest {
+            Some(near) => format!("no grammar for `{}`; did you mean `{near}`?", block.lang),
+            None => format!("no grammar for `{}`", block.lang),
+        };
+        diagnostics.push(
+            Diagnostic::warning(page.display_path(), message)
+                .at(line, col)
+                .with_help(
+                    "the block is shown as plain code; `text` marks code meant to stay plain",
+                ),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -276,6 +276,7 @@ fn site_property(key: &str) -> Value {
             },
             "additionalProperties": false,
         }),
+        "images" => images_property(),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
@@ -347,6 +348,48 @@ fn markdown_property() -> Value {
         "type": "object",
         "description": "Markdown options.",
         "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+fn images_property() -> Value {
+    let properties: Map<String, Value> = config::IMAGES_KEYS
+        .iter()
+        .map(|&key| {
+            let property = match key {
+                "widths" => json!({
+                    "type": "array",
+                    "description": "The widths in pixels that JPEG, PNG and WebP images in Markdown are resized to (never enlarged), for `srcset`.",
+                    "items": { "type": "integer", "minimum": 1 },
+                    "minItems": 1,
+                }),
+                "format" => json!({
+                    "enum": ["original", "jpeg", "png", "webp"],
+                    "description": "How the resized copies are encoded: the source's own format, or one for all (webp is lossless).",
+                    "default": "original",
+                }),
+                "quality" => json!({
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 100,
+                    "description": "JPEG quality of the resized copies.",
+                    "default": 80,
+                }),
+                "sizes" => json!({
+                    "type": "string",
+                    "description": "The `sizes` attribute of responsive images: how wide they are shown.",
+                    "default": "100vw",
+                }),
+                _ => json!({}),
+            };
+            (key.to_string(), property)
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "description": "Responsive images: resized copies of the Markdown's JPEG, PNG and WebP images, cached in .knead-cache/images/.",
+        "properties": properties,
+        "required": ["widths"],
         "additionalProperties": false,
     })
 }
@@ -465,6 +508,8 @@ mod tests {
             ("date" | "updated" | "reviewed" | "next_review", _) => json!("2024-05-01"),
             ("reviewed_by", _) => json!({ "name": "A. Name", "credentials": "PT" }),
             ("interval" | "warn_before", _) => json!("3y"),
+            ("widths", _) => json!([480, 960]),
+            (_, None) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
             (_, Some("string")) => json!("text"),
@@ -520,6 +565,16 @@ mod tests {
             }
         }
         assert!(properties(&fm)["body_areas"]["type"] == "array");
+    }
+
+    #[test]
+    fn images_keys_are_the_struct_fields() {
+        let err = serde_yaml::from_str::<config::ImagesConfig>("{widths: [1], unknown_key: 1}")
+            .expect_err("unknown field");
+        let message = err.to_string();
+        let (_, expected) = message.split_once("expected").expect("field list");
+        let fields: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert_eq!(fields, config::IMAGES_KEYS);
     }
 
     #[test]

@@ -1186,6 +1186,13 @@ function checkAxeAndScreenshots() {
         problems.push(...describeViolations(await runAxe(page)));
       });
     }
+    // tests/it/browser.rs adds this page: the bundled guide has no code.
+    check(`axe highlighted code ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme);
+      await goto(page, 'code-sample/', problems);
+      if (!(await page.locator('pre.code span.k').count())) problems.push('no highlighted code on code-sample/');
+      problems.push(...describeViolations(await runAxe(page)));
+    });
     check(`axe search results ${theme}`, async (problems, onCleanup) => {
       const page = await openPage(onCleanup, theme);
       await goto(page, '', problems);

@@ -169,6 +169,20 @@ Intro.\n\n:::callout\nA note.\n:::\n\n:::callout{type=tip}\nA tip.\n:::\n\n\
 :::figure{src=techniques/back-spread-path.svg alt=\"Hands on a back\" credit=\"Drawing: kneading\" licence=\"CC BY 4.0\" licence_url=\"https://creativecommons.org/licenses/by/4.0/\" width=480 height=360}\n\
 The back spread.\n:::\n\n\
 :::link_card{to=\"when-not-to-have-a-massage\"}\nWhat to check first.\n:::\n";
+/// A page with a highlighted block in each class the theme colours.
+const CODE_SAMPLE: &str = "---\ntitle: Code sample\ndescription: Highlighted code for the browser checks.\n---\n\
+```rust {linenos, hl=3}\n\
+/// Doc comment.\n\
+#[derive(Debug)]\n\
+pub fn knead(dough: &mut Dough, times: u32) -> Result<(), String> {\n\
+    let s = \"flour\\n\"; // a comment\n\
+    if times > 0 && dough.ready { return Ok(()); }\n\
+    Err(format!(\"{s} {}\", true))\n\
+}\n\
+```\n\n\
+```yaml\ntitle: Massage # comment\nsizes: [480, 960]\nenabled: true\n```\n\n\
+```diff\n- removed\n+ added\n```\n\n\
+```html\n<a href=\"/x\" class=\"y\">link</a>\n```\n";
 
 #[test]
 fn headless_chromium_checks() {
@@ -177,6 +191,8 @@ fn headless_chromium_checks() {
     };
     let site = TestSite::bundled();
     site.file("content/components.md", COMPONENTS_PAGE);
+    // The massage guide has no code; axe checks the highlighting palettes here.
+    site.file("content/code-sample.md", CODE_SAMPLE);
     site.build(&["--base-url", "http://127.0.0.1/massage/"])
         .assert_ok();
     run_node(&chromium, "run.mjs", &[site.path("output").as_os_str()]);

@@ -52,9 +52,9 @@ fn bundled_site_uses_the_dough_theme() {
 fn theme_css_and_js_fit_their_budgets() {
     let (css, js) = (static_bytes("css"), static_bytes("js"));
     // Raised from 30 KB for issue 20 (folded TOC, table cues, print cards, three theme states),
-    // and for issue 18 (callouts, summary and link cards, figures) and issue 16 (pager,
-    // sidebar window, search results).
-    assert!(css > 0 && css < 36_000, "CSS is {css} bytes");
+    // for issue 18 (callouts, summary and link cards, figures), issue 16 (pager, sidebar
+    // window, search results) and issue 17 (figures, code highlighting in light, dark and print).
+    assert!(css > 0 && css < 40_000, "CSS is {css} bytes");
     assert!(js > 0 && js < 48_000, "JS is {js} bytes");
     // What every page loads; search.js comes when the reader first types.
     let every_page =

@@ -229,7 +229,11 @@ fn missing_and_blank_descriptions_are_reported() {
 #[test]
 fn images_without_alt_text_are_reported_at_their_line_and_column() {
     let site = clean_site();
-    site.bytes("content/pic.png", b"\x89PNG");
+    // A real image: one knead cannot read is an error, not a warning.
+    site.bytes(
+        "content/pic.png",
+        &crate::images::image_bytes(2, 2, image::ImageFormat::Png),
+    );
     site.file(
         "content/alpha.md",
         &page(
@@ -467,7 +471,10 @@ fn report_is_sorted_by_file_then_line() {
         "content/lonely.md",
         &page("title: Lonely\ndescription: Alone.", "[gone](gone.md)\n"),
     );
-    site.bytes("content/a.png", b"png");
+    site.bytes(
+        "content/a.png",
+        &crate::images::image_bytes(2, 2, image::ImageFormat::Png),
+    );
     let run = check(&site, &[]);
     insta::assert_snapshot!(run.stdout);
 }

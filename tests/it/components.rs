@@ -194,7 +194,9 @@ fn a_code_fence_named_after_a_component_is_rendered_by_it() {
         "{html}"
     );
     assert!(
-        html.contains("<pre><code class=\"language-kbd\">not a block component\n</code></pre>"),
+        html.contains(
+            "<pre class=\"code\"><code class=\"language-kbd\">not a block component\n</code></pre>"
+        ),
         "{html}"
     );
 }
@@ -366,7 +368,10 @@ fn site_with_dough_components() -> TestSite {
         site.file(&format!("themes/t/templates/components/{name}"), &text);
     }
     site.file("content/guide.md", &page("title: The Guide", "## Signs\n"));
-    site.bytes("content/photo.png", b"\x89PNG\r\n\x1a\n");
+    site.bytes(
+        "content/photo.png",
+        &crate::images::image_bytes(640, 480, image::ImageFormat::Png),
+    );
     site
 }
 

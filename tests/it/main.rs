@@ -15,6 +15,8 @@ mod components;
 mod content_errors;
 mod differential;
 mod faults;
+mod highlight;
+mod images;
 mod init;
 mod links;
 mod load;
