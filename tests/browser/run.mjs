@@ -311,7 +311,9 @@ function watch(page, problems, onCleanup, ignore = () => false) {
   });
   page.on('requestfailed', (req) => {
     const url = req.url();
-    if (url.startsWith(origin)) {
+    // A navigation cancels requests still in flight (the favicon, a lazy image)
+    // with ERR_ABORTED; a file that is really missing shows as an HTTP error below.
+    if (url.startsWith(origin) && req.failure()?.errorText !== 'net::ERR_ABORTED') {
       add(`request failed: ${req.resourceType()} ${url} (${req.failure()?.errorText})`);
     }
   });
