@@ -2,6 +2,8 @@
 //! cleanly, and it is a connected, described, cross-linked site.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
 
 use crate::harness::TestSite;
 
@@ -406,6 +408,69 @@ fn safety_guide_comes_first_among_the_guides() {
         guides.pages[0], SAFETY,
         "guides in order: {:?}",
         guides.pages
+    );
+}
+
+/// The warning signs and the emergency numbers have one source,
+/// data/warning_signs.yaml: no page writes them by hand, and an edit of the
+/// data file reaches every page that shows them.
+#[test]
+fn warning_signs_come_from_one_data_file() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in walkdir::WalkDir::new(repo.join("content")) {
+        let entry = entry.expect("walk content");
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            let text = fs::read_to_string(entry.path()).expect("read page");
+            for by_hand in ["999", "911"] {
+                assert!(
+                    !text.contains(by_hand),
+                    "{} writes {by_hand:?} by hand; use the emergency_numbers component",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+
+    let site = TestSite::bundled();
+    let data = fs::read_to_string(site.path("data/warning_signs.yaml")).expect("data file");
+    let edited = data
+        .replace("number: \"999\"", "number: \"999-test\"")
+        .replace(
+            "you cannot control your bladder",
+            "TEST you cannot control your bladder",
+        );
+    assert_ne!(
+        edited, data,
+        "the data file changed its wording (test data)"
+    );
+    site.file("data/warning_signs.yaml", &edited);
+    site.build(&[]).assert_ok();
+    for page in [
+        "guides/when-not-to-have-a-massage/index.html",
+        "guides/sciatica/index.html",
+    ] {
+        let html = site.output(page);
+        assert!(
+            html.contains("<strong>999-test</strong> in the UK"),
+            "{page} lacks the edited number"
+        );
+        assert!(
+            html.contains("<li>TEST you cannot control your bladder"),
+            "{page} lacks the edited sign"
+        );
+    }
+    for page in ["guides/pregnancy/index.html", "disclaimer/index.html"] {
+        assert!(
+            site.output(page)
+                .contains("<strong>999-test</strong> in the UK"),
+            "{page} lacks the edited number"
+        );
+    }
+    // Sciatica shows only the cauda equina signs of the emergency group.
+    let sciatica = site.output("guides/sciatica/index.html");
+    assert!(
+        !sciatica.contains("chest pain"),
+        "sciatica lists every emergency sign"
     );
 }
 

@@ -122,7 +122,7 @@ impl TestSite {
         };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         fs::copy(repo.join("site.yaml"), site.path("site.yaml")).expect("copy site.yaml");
-        for folder in ["content", "themes"] {
+        for folder in ["content", "data", "templates", "themes"] {
             site.copy_tree(&repo.join(folder), folder);
         }
         site
