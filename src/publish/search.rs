@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
 
@@ -53,11 +54,19 @@ const MAX_COUNTED: u32 = 7;
 /// base letter (`é` → `e`, `ß` → `ss`), then stemmed with the Snowball
 /// English stemmer when they are made of a–z only.
 pub fn terms<'a>(text: &'a str, stemmer: &'a Stemmer) -> impl Iterator<Item = String> + 'a {
+    words(text).filter_map(move |word| term(stemmer, word))
+}
+
+/// The words of `text` as written, before folding and stemming.
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || is_apostrophe(c)))
-        .filter_map(move |word| {
-            let folded = fold(word);
-            (!folded.is_empty()).then(|| stem(stemmer, folded))
-        })
+        .filter(|word| !word.is_empty())
+}
+
+/// The term of one word, or `None` when nothing is left after folding.
+fn term(stemmer: &Stemmer, word: &str) -> Option<String> {
+    let folded = fold(word);
+    (!folded.is_empty()).then(|| stem(stemmer, folded))
 }
 
 /// The English stemmer the index uses.
@@ -112,6 +121,10 @@ pub struct SearchIndex {
     stemmer: Stemmer,
     /// Term → its number in `terms`.
     ids: HashMap<String, u32>,
+    /// A word as written → its term's number: words recur across pages, and
+    /// folding and stemming each occurrence again was most of the index's
+    /// cost at 10,000 pages.
+    words: HashMap<Box<str>, Option<u32>>,
     terms: Vec<String>,
     /// Per page: (term number, score), sorted by term number.
     pages: Vec<Vec<(u32, u32)>>,
@@ -158,6 +171,7 @@ impl SearchIndex {
         let mut index = SearchIndex {
             stemmer: stemmer(),
             ids: HashMap::new(),
+            words: HashMap::new(),
             terms: Vec::new(),
             pages: vec![Vec::new(); site.pages.len()],
             folds: BTreeMap::new(),
@@ -174,7 +188,7 @@ impl SearchIndex {
         let page = site.page(id);
         let rendered = &rendering.pages[id];
         let headings: Vec<&str> = heading_lines(rendered).collect();
-        let mut scores: HashMap<String, (u32, u32)> = HashMap::new();
+        let mut scores: HashMap<u32, (u32, u32)> = HashMap::new();
         let fields = [
             (TITLE_WEIGHT, page.meta.title.as_str()),
             (
@@ -188,7 +202,10 @@ impl SearchIndex {
             .chain(std::iter::once((BODY_WEIGHT, rendered.text.as_str())));
         for (weight, text) in all_fields {
             self.note_folds(text);
-            for term in terms(text, &self.stemmer) {
+            for word in words(text) {
+                let Some(term) = self.word_term(word) else {
+                    continue;
+                };
                 let (best, count) = scores.entry(term).or_insert((0, 0));
                 *best = (*best).max(weight);
                 // The body holds the headings too: count words once.
@@ -199,10 +216,20 @@ impl SearchIndex {
         }
         let mut entries: Vec<(u32, u32)> = scores
             .into_iter()
-            .map(|(term, (weight, count))| (self.term_id(term), weight + count.min(MAX_COUNTED)))
+            .map(|(term, (weight, count))| (term, weight + count.min(MAX_COUNTED)))
             .collect();
         entries.sort_unstable();
         self.pages[id] = entries;
+    }
+
+    /// The term number of `word`, folded and stemmed once per build.
+    fn word_term(&mut self, word: &str) -> Option<u32> {
+        if let Some(&known) = self.words.get(word) {
+            return known;
+        }
+        let id = term(&self.stemmer, word).map(|term| self.term_id(term));
+        self.words.insert(word.into(), id);
+        id
     }
 
     fn term_id(&mut self, term: String) -> u32 {
@@ -240,7 +267,8 @@ impl SearchIndex {
     ) -> Vec<RenderedFile> {
         let mut files = self.shards();
         self.shard_count = files.len() - 1;
-        files.extend(pages.map(|id| RenderedFile {
+        let pages: Vec<PageId> = pages.collect();
+        files.par_extend(pages.into_par_iter().map(|id| RenderedFile {
             rel_path: fragment_path(id),
             source: PathBuf::from(CONFIG_FILE),
             text: fragment(site, &rendering.pages[id], id),
