@@ -39,6 +39,8 @@ pub struct LinkCache {
     links: BTreeMap<String, Entry>,
     now: u64,
     keep_for: Duration,
+    /// Entries were added or expired since the file was read.
+    changed: bool,
 }
 
 impl LinkCache {
@@ -59,13 +61,15 @@ impl LinkCache {
             let age = now.checked_sub(entry.checked).map(Duration::from_secs);
             age.is_some_and(|age| age < keep_for)
         };
-        let links = file
+        let read = file.links.len();
+        let links: BTreeMap<String, Entry> = file
             .links
             .into_iter()
             .filter(|(_, entry)| fresh(entry))
             .collect();
         LinkCache {
             path,
+            changed: links.len() != read,
             links,
             now,
             keep_for,
@@ -86,6 +90,7 @@ impl LinkCache {
     }
 
     pub fn insert(&mut self, url: &str, moved: Option<&Moved>) {
+        self.changed = true;
         self.links.insert(
             url.to_string(),
             Entry {
@@ -96,10 +101,11 @@ impl LinkCache {
         );
     }
 
-    /// Writes the cache (through a temporary file, so a check stopped midway
-    /// never leaves half a file). With `cache_for: 0s` nothing is kept.
+    /// Writes the cache if it changed (through a temporary file, so a check
+    /// stopped midway never leaves half a file). With `cache_for: 0s`
+    /// nothing is kept.
     pub fn save(self) -> Result<(), String> {
-        if self.keep_for.is_zero() {
+        if self.keep_for.is_zero() || !self.changed {
             return Ok(());
         }
         let describe = |e: std::io::Error| format!("cannot write {}: {e}", self.path.display());
@@ -143,6 +149,15 @@ mod tests {
             LinkCache::open(dir.path(), Duration::ZERO).get("https://c.org/"),
             None
         );
+    }
+
+    #[test]
+    fn a_cache_with_nothing_new_is_not_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        LinkCache::open(dir.path(), Duration::from_secs(60))
+            .save()
+            .expect("nothing to save");
+        assert!(!dir.path().join(LINK_CACHE_FILE).exists());
     }
 
     #[test]
