@@ -526,6 +526,27 @@ fn working_links_come_from_the_cache_on_the_next_run_and_broken_ones_do_not() {
 }
 
 #[test]
+fn a_second_run_over_working_links_makes_no_request() {
+    let origin = Origin::start(|_, path, _| match path {
+        "/old" => redirect(308, "/new"),
+        _ => reply(200),
+    });
+    let body = format!("[a]({}) [b]({})\n", origin.url("/new"), origin.url("/old"));
+    let site = site("{}", &[("p.md", &body), ("q.md", &body)]);
+    let first = check_external(&site, &[]);
+    assert_eq!(origin.requests().len(), 3);
+    let second = check_external(&site, &[]);
+    assert_eq!(origin.requests().len(), 3, "{:?}", origin.requests());
+    // The move is remembered too, and still reported at both pages.
+    assert_eq!(findings(&first), findings(&second));
+    assert_eq!(findings(&second).len(), 2);
+    assert_eq!(
+        summary(&second),
+        "external links: 2 (0 skipped, 2 from the cache): 1 working, 1 moved, 0 broken, 0 not verified"
+    );
+}
+
+#[test]
 fn the_cache_expires_after_cache_for() {
     let origin = Origin::start(|_, _, _| reply(200));
     let body = format!("[a]({})\n", origin.url("/ok"));
