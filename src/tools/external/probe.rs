@@ -311,8 +311,12 @@ fn seconds(duration: Duration) -> String {
     }
 }
 
+/// 0.5 s, 1 s, 2 s, … but never longer than the longest `Retry-After`
+/// honoured, however many `retries` site.yaml asks for.
 fn backoff(retried: u32) -> Duration {
-    FIRST_BACKOFF.saturating_mul(1 << retried.min(16))
+    FIRST_BACKOFF
+        .saturating_mul(1 << retried.min(16))
+        .min(RETRY_AFTER_CAP)
 }
 
 /// Failures worth another try: the network or server may recover.
@@ -471,6 +475,14 @@ mod tests {
             "example.org:8080"
         );
         assert_eq!(host_of("http://127.0.0.1:9/a?b"), "127.0.0.1:9");
+    }
+
+    #[test]
+    fn pauses_double_up_to_the_cap() {
+        let pauses: Vec<u64> = [0, 1, 2, 6, 40]
+            .map(|n| backoff(n).as_millis() as u64)
+            .to_vec();
+        assert_eq!(pauses, [500, 1_000, 2_000, 30_000, 30_000]);
     }
 
     #[test]
