@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a failure, not even with `--strict`: such as an
+    /// external link whose server would not let knead verify it.
+    Note,
 }
 
 /// One problem at one place. `line` and `col` are 1-based; 0 means "the whole file".
@@ -40,6 +43,13 @@ impl Diagnostic {
     pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
+            ..Diagnostic::error(path, message)
+        }
+    }
+
+    pub fn note(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
             ..Diagnostic::error(path, message)
         }
     }
@@ -80,6 +90,7 @@ impl fmt::Display for Diagnostic {
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         write!(f, ": {label}: {}", self.message)?;
         if let Some(help) = &self.help {

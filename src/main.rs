@@ -96,6 +96,10 @@ enum Command {
         /// so that a check gives the same result whenever it runs.
         #[arg(long, value_name = "DATE", value_parser = parse_today)]
         today: Option<jiff::civil::Date>,
+        /// Also request every link and image to another site (never done by
+        /// build or serve); working ones are cached for `external_links.cache_for`.
+        #[arg(long)]
+        external: bool,
     },
     /// Create a new site with the bundled theme in DIR (new or empty).
     Init {
@@ -188,6 +192,7 @@ fn main() -> ExitCode {
             drafts,
             base_url,
             today,
+            external,
         } => base_url_flag(base_url).and_then(|base_url| {
             run_check(CheckOptions {
                 build: BuildOptions {
@@ -198,6 +203,7 @@ fn main() -> ExitCode {
                 },
                 strict,
                 today,
+                external,
             })
         }),
         Command::Init { dir } => run_init(&dir),
@@ -287,6 +293,9 @@ fn run_check(options: CheckOptions) -> Outcome {
     let report = check(&options)?;
     for diagnostic in &report.diagnostics {
         println!("{diagnostic}");
+    }
+    if let Some(external) = &report.external {
+        println!("{}", external.summary());
     }
     println!("{}", report.summary());
     Ok(ExitCode::from(report.exit_code() as u8))

@@ -22,6 +22,10 @@ pub const DEFAULT_OUTPUT_DIR: &str = "output";
 /// or watched from.
 pub const IMAGE_CACHE_DIR: &str = ".knead-cache/images";
 
+/// External links `knead check --external` found working, with when: beside
+/// the image cache, for the same reasons.
+pub const LINK_CACHE_FILE: &str = ".knead-cache/external-links.json";
+
 pub const SITEMAP_FILE: &str = "sitemap.xml";
 pub const FEED_FILE: &str = "atom.xml";
 pub const ROBOTS_FILE: &str = "robots.txt";

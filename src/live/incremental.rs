@@ -199,6 +199,7 @@ impl Built {
             let rendering = &mut self.rendering;
             rendering.graph.anchors[id] = found.anchors;
             rendering.links[id] = found.links;
+            rendering.external[id] = found.external;
             contents.push((id, std::mem::take(&mut rendered.html)));
             rendering.pages[id] = rendered;
         }

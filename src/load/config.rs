@@ -27,6 +27,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "review",
     "reading_level",
     "images",
+    "external_links",
     "extra",
 ];
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub reading_level: ReadingLevel,
     /// Responsive images; `None` leaves images as they are.
     pub images: Option<ImagesConfig>,
+    /// How `knead check --external` checks links to other sites.
+    pub external_links: ExternalLinksConfig,
     pub extra: serde_yaml::Value,
 }
 
@@ -137,6 +140,82 @@ pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
         _ => return Err(malformed()),
     };
     span.map_err(|_| format!("{text:?} is too long"))
+}
+
+/// The fields of `external_links:`, for the JSON schema and the parser.
+pub const EXTERNAL_LINKS_KEYS: &[&str] =
+    &["skip", "timeout", "retries", "max_per_host", "cache_for"];
+
+/// The defaults of `external_links:`, as written in site.yaml.
+pub const DEFAULT_LINK_TIMEOUT: &str = "10s";
+pub const DEFAULT_LINK_RETRIES: u32 = 2;
+pub const DEFAULT_LINKS_PER_HOST: usize = 2;
+pub const DEFAULT_LINK_CACHE_FOR: &str = "7d";
+
+/// `external_links:` in site.yaml: what `knead check --external` leaves
+/// alone, and how patient and how polite it is with other sites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalLinksConfig {
+    /// URL patterns never requested: `*` stands for any characters, and a
+    /// pattern matches every URL that starts with what it matches.
+    pub skip: Vec<String>,
+    /// How long one request may take, answer included.
+    pub timeout: std::time::Duration,
+    /// How often a request that timed out, was rate-limited or met a server
+    /// error is tried again.
+    pub retries: u32,
+    /// Requests in flight to one host at a time.
+    pub max_per_host: usize,
+    /// How long a link found working is not checked again; zero: always.
+    pub cache_for: std::time::Duration,
+}
+
+impl Default for ExternalLinksConfig {
+    fn default() -> Self {
+        ExternalLinksConfig {
+            skip: Vec::new(),
+            timeout: std::time::Duration::from_secs(10),
+            retries: DEFAULT_LINK_RETRIES,
+            max_per_host: DEFAULT_LINKS_PER_HOST,
+            cache_for: std::time::Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// `external_links:` as written; durations are text until checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExternalLinksFields {
+    #[serde(default)]
+    skip: Vec<String>,
+    timeout: Option<String>,
+    retries: Option<u32>,
+    max_per_host: Option<usize>,
+    cache_for: Option<String>,
+}
+
+/// Parses a short duration such as `500ms`, `10s`, `30min`, `12h`, `7d` or `2w`.
+pub fn parse_clock_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let malformed = || format!("{text:?} is not a whole number followed by ms, s, min, h, d or w");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| malformed())?;
+    let millis_per_unit: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 604_800_000,
+        _ => return Err(malformed()),
+    };
+    number
+        .checked_mul(millis_per_unit)
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// The fields of `ImagesConfig`, for the JSON schema.
@@ -289,6 +368,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let review = read_review(&mut fields);
     let reading_level = read_reading_level(&mut fields);
     let images = read_images(&mut fields);
+    let external_links = read_external_links(&mut fields);
     let extra = fields
         .take_value("extra")
         .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
@@ -318,6 +398,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             review,
             reading_level,
             images,
+            external_links,
             extra,
         }),
         _ => Err(diagnostics),
@@ -530,6 +611,72 @@ fn read_images(fields: &mut Fields) -> Option<ImagesConfig> {
     None
 }
 
+fn read_external_links(fields: &mut Fields) -> ExternalLinksConfig {
+    let mut config = ExternalLinksConfig::default();
+    let Some(value) = fields.take_value("external_links") else {
+        return config;
+    };
+    let written = match serde_yaml::from_value::<ExternalLinksFields>(value) {
+        Ok(written) => written,
+        Err(err) => {
+            fields.value_error(
+                "external_links",
+                format!("`external_links` {err}"),
+                Some(
+                    "write for example `external_links: { skip: [\"https://example.org/*\"], timeout: 10s, \
+                     retries: 2, max_per_host: 2, cache_for: 7d }`"
+                        .into(),
+                ),
+            );
+            return config;
+        }
+    };
+    config.skip = written.skip;
+    config.retries = written.retries.unwrap_or(DEFAULT_LINK_RETRIES);
+    match written.max_per_host {
+        Some(0) => {
+            let position = fields.nested_value_position("external_links", "max_per_host");
+            fields.error_at(
+                position,
+                "`external_links.max_per_host` must be 1 or more".into(),
+                Some("`2` asks each site for at most two pages at a time".into()),
+            );
+        }
+        Some(n) => config.max_per_host = n,
+        None => {}
+    }
+    let durations = [
+        ("timeout", written.timeout, &mut config.timeout),
+        ("cache_for", written.cache_for, &mut config.cache_for),
+    ];
+    for (key, text, slot) in durations {
+        let Some(text) = text else { continue };
+        match parse_clock_duration(&text) {
+            Ok(duration) if key == "timeout" && duration.is_zero() => {
+                let position = fields.nested_value_position("external_links", key);
+                fields.error_at(
+                    position,
+                    "`external_links.timeout` must be longer than 0".into(),
+                    Some(format!("the default is {DEFAULT_LINK_TIMEOUT}")),
+                );
+            }
+            Ok(duration) => *slot = duration,
+            Err(reason) => {
+                let position = fields.nested_value_position("external_links", key);
+                fields.error_at(
+                    position,
+                    format!("`external_links.{key}` is not a duration: {reason}"),
+                    Some(
+                        "write a whole number and a unit: `500ms`, `10s`, `30min`, `12h`, `7d` or `2w`"
+                            .into(),
+                    ),
+                );
+            }
+        }
+    }
+    config
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,6 +717,55 @@ mod tests {
             assert_eq!((errors[0].line, errors[0].col), (3, col), "{value}");
             assert!(errors[0].message.contains("paginate_by"), "{value}");
         }
+    }
+
+    #[test]
+    fn external_links_read_durations_and_reject_bad_ones_at_their_value() {
+        let text = "title: T\nbase_url: https://e.org/\nexternal_links:\n  skip: [\"https://a.org/*\"]\n  \
+                    timeout: 1500ms\n  cache_for: 2w\n  max_per_host: 4\n  retries: 0\n";
+        let config = parse_config(Path::new("site.yaml"), text).expect("valid");
+        let links = config.external_links;
+        assert_eq!(links.skip, ["https://a.org/*"]);
+        assert_eq!(links.timeout, std::time::Duration::from_millis(1500));
+        assert_eq!(links.cache_for, std::time::Duration::from_secs(14 * 86_400));
+        assert_eq!((links.max_per_host, links.retries), (4, 0));
+        let text = "title: T\nbase_url: https://e.org/\nexternal_links: { timeout: 10m, max_per_host: 0 }\n";
+        let errors = parse_config(Path::new("site.yaml"), text).expect_err("invalid");
+        let found: Vec<(usize, usize, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.col, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (3, 47, "`external_links.max_per_host` must be 1 or more"),
+                (
+                    3,
+                    28,
+                    "`external_links.timeout` is not a duration: \"10m\" is not a whole number followed by ms, s, min, h, d or w"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn external_links_defaults_are_the_documented_ones() {
+        let defaults = ExternalLinksConfig::default();
+        assert_eq!(
+            parse_clock_duration(DEFAULT_LINK_TIMEOUT),
+            Ok(defaults.timeout)
+        );
+        assert_eq!(
+            parse_clock_duration(DEFAULT_LINK_CACHE_FOR),
+            Ok(defaults.cache_for)
+        );
+        // serde lists every field of the struct when it meets an unknown one.
+        let err = serde_yaml::from_str::<ExternalLinksFields>("unknown_key: 1")
+            .expect_err("unknown field");
+        let message = err.to_string();
+        let (_, expected) = message.split_once("expected").expect("field list");
+        let fields: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert_eq!(fields, EXTERNAL_LINKS_KEYS);
     }
 
     #[test]

@@ -546,6 +546,24 @@ pub struct ImageVariant {
     pub quality: u8,
 }
 
+/// A link or image to another site (`http:`, `https:` or `//host`), as
+/// written, and where in the page's file: what `knead check --external`
+/// requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalLink {
+    pub url: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Whether a link leads to a web page of another site, which only a request
+/// can check (unlike `mailto:` or `tel:`).
+fn is_web_link(link: &str) -> bool {
+    let scheme = link.split_once(':').map(|(scheme, _)| scheme);
+    link.starts_with("//")
+        || scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"))
+}
+
 /// What one page's links led to.
 #[derive(Debug, Default)]
 pub struct PageLinksFound {
@@ -554,6 +572,8 @@ pub struct PageLinksFound {
     /// Other pages linked to, in link order (repeats possible).
     pub links: Vec<PageLink>,
     pub anchors: Vec<AnchorCheck>,
+    /// Links and images to other sites, in link order (repeats possible).
+    pub external: Vec<ExternalLink>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -680,7 +700,16 @@ impl LinkResolver for PageLinks<'_> {
         let (line, col) = self.position(link.offset);
         let target = match self.index.resolve(self.from, link.dest, link.kind) {
             Ok(Some(target)) => target,
-            Ok(None) => return None,
+            Ok(None) => {
+                if is_web_link(link.dest) {
+                    self.found.external.push(ExternalLink {
+                        url: link.dest.to_string(),
+                        line,
+                        col,
+                    });
+                }
+                return None;
+            }
             Err(broken) => {
                 let error = broken.at(page.display_path(), line, col);
                 self.found.diagnostics.push(error);
@@ -882,6 +911,16 @@ mod tests {
         assert_eq!(relative_path("types", "types/a.md"), "a.md");
         assert_eq!(relative_path("", "types/a.md"), "types/a.md");
         assert_eq!(relative_path("a/b", "a/c/d.md"), "../c/d.md");
+    }
+
+    #[test]
+    fn web_links_are_the_external_links_a_request_can_check() {
+        for link in ["https://a.org/x", "HTTP://a.org", "//cdn.org/x.js"] {
+            assert!(is_web_link(link), "{link}");
+        }
+        for link in ["mailto:a@b.org", "tel:+123", "ftp://a.org", "a.md", "/x/"] {
+            assert!(!is_web_link(link), "{link}");
+        }
     }
 
     #[test]

@@ -342,7 +342,7 @@ fn resolve_links<'a>(
                 dest_url,
                 title,
                 id,
-            }) if !matches!(link_type, LinkType::Email | LinkType::Autolink) => {
+            }) if link_type != LinkType::Email => {
                 let kind = match link_type {
                     LinkType::WikiLink { has_pothole } => LinkKind::Wiki {
                         labelled: has_pothole,
@@ -977,6 +977,8 @@ mod tests {
             ("d.svg", 12, LinkKind::Image),
             ("W", 24, LinkKind::Wiki { labelled: false }),
             ("w", 30, LinkKind::Wiki { labelled: true }),
+            // Autolinks too, for `knead check --external`; not e-mail ones.
+            ("https://e.org", 38, LinkKind::Link),
         ];
         let seen: Vec<_> = seen.iter().map(|(d, o, k)| (d.as_str(), *o, *k)).collect();
         assert_eq!(seen, expected);

@@ -55,6 +55,8 @@ pub struct Rendering {
     pub graph: LinkGraph,
     /// Per page: the resized image copies it shows.
     pub image_variants: Vec<Vec<links::ImageVariant>>,
+    /// Per page: its links and images to other sites, for `knead check --external`.
+    pub external: Vec<Vec<links::ExternalLink>>,
 }
 
 impl Rendering {
@@ -85,6 +87,7 @@ pub fn render_and_link(
         rendering.links.push(found.links);
         rendering.graph.anchors.push(found.anchors);
         rendering.image_variants.push(found.image_variants);
+        rendering.external.push(found.external);
     }
     drop(bodies);
     let explicit =

@@ -2,9 +2,10 @@
 //! and thrown away, then warnings about what a build accepts but readers would
 //! miss: orphan pages, missing descriptions, images without alt text, links to
 //! drafts (with `--drafts`), empty sections, duplicate titles and code blocks
-//! in a language knead has no grammar for. It writes
-//! nothing, not even the output marker, and it does not print: the caller
-//! prints the report.
+//! in a language knead has no grammar for. With `--external` it also checks
+//! the links to other sites (see `external`). It writes nothing, not even the
+//! output marker (only `--external` keeps its cache of working links), and it
+//! does not print: the caller prints the report.
 //!
 //! The warnings concern the site as it would be published: a draft (with
 //! `--drafts`) is never an orphan, links from drafts make no page linked, and a
@@ -25,6 +26,7 @@ use crate::render::markdown::Rendered;
 use crate::site::build::SiteOptions;
 use crate::site::{Page, PageId, Site};
 use crate::templates::PageRenderer;
+use crate::tools::external::{ExternalReport, check_external_links};
 
 /// What `knead check` was asked to do: the build it runs in memory (its
 /// output folder and progress are not used), and how strict to be.
@@ -35,6 +37,8 @@ pub struct CheckOptions {
     pub strict: bool,
     /// The day review dates are checked against; `None`: the real today.
     pub today: Option<jiff::civil::Date>,
+    /// Request every link and image that leads to another site.
+    pub external: bool,
 }
 
 /// Everything a check found.
@@ -42,9 +46,11 @@ pub struct CheckOptions {
 pub struct CheckReport {
     pub pages: usize,
     pub sections: usize,
-    /// Errors and warnings, sorted by file, then position.
+    /// Errors, warnings and notes, sorted by file, then position.
     pub diagnostics: Vec<Diagnostic>,
     pub strict: bool,
+    /// With `--external`: what the external links came to.
+    pub external: Option<ExternalReport>,
 }
 
 impl CheckReport {
@@ -54,6 +60,10 @@ impl CheckReport {
 
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warning)
+    }
+
+    pub fn notes(&self) -> usize {
+        self.count(Severity::Note)
     }
 
     fn count(&self, severity: Severity) -> usize {
@@ -88,6 +98,10 @@ impl CheckReport {
             counted(self.errors(), "error", "errors"),
             counted(self.warnings(), "warning", "warnings"),
         );
+        let notes = self.notes();
+        if notes > 0 {
+            summary.push_str(&format!(", {}", counted(notes, "note", "notes")));
+        }
         let files = self.files();
         if files > 0 {
             summary.push_str(&format!(" in {}", counted(files, "file", "files")));
@@ -107,15 +121,16 @@ fn counted(n: usize, one: &str, many: &str) -> String {
 /// site.yaml, a bad `--base-url`); problems with the site are in the report.
 pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     let build = &options.build;
-    let report = |pages, sections, diagnostics| CheckReport {
+    let report = |pages, sections, diagnostics, external| CheckReport {
         pages,
         sections,
         diagnostics,
         strict: options.strict,
+        external,
     };
     let config = match site_config(&build.root, build.base_url.as_ref()) {
         Ok((config, _)) => config,
-        Err(Error::Build(diagnostics)) => return Ok(report(0, 0, diagnostics)),
+        Err(Error::Build(diagnostics)) => return Ok(report(0, 0, diagnostics, None)),
         Err(usage) => return Err(usage),
     };
     let mut diagnostics = Diagnostics::default();
@@ -142,11 +157,15 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     }
     let today = options.today.unwrap_or_else(|| jiff::Zoned::now().date());
     site_warnings(&site, &rendering, today, &mut diagnostics);
+    let external = options
+        .external
+        .then(|| check_external_links(&build.root, &site, &rendering.external, &mut diagnostics));
     let sections = site.section_count();
     Ok(report(
         site.pages.len() - sections,
         sections,
         diagnostics.into_sorted(),
+        external,
     ))
 }
 
@@ -487,6 +506,7 @@ mod tests {
             sections: 2,
             diagnostics,
             strict,
+            external: None,
         }
     }
 
@@ -514,5 +534,11 @@ mod tests {
             report(&[], false).summary(),
             "checked 1 page and 2 sections: 0 errors, 0 warnings"
         );
+        let noted = [("a.md", Severity::Note), ("b.md", Severity::Note)];
+        assert_eq!(
+            report(&noted, true).summary(),
+            "checked 1 page and 2 sections: 0 errors, 0 warnings, 2 notes in 2 files"
+        );
+        assert_eq!(report(&noted, true).exit_code(), 0);
     }
 }

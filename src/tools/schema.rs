@@ -277,6 +277,7 @@ fn site_property(key: &str) -> Value {
             "additionalProperties": false,
         }),
         "images" => images_property(),
+        "external_links" => external_links_property(),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
@@ -390,6 +391,55 @@ fn images_property() -> Value {
         "description": "Responsive images: resized copies of the Markdown's JPEG, PNG and WebP images, cached in .knead-cache/images/.",
         "properties": properties,
         "required": ["widths"],
+        "additionalProperties": false,
+    })
+}
+
+fn external_links_property() -> Value {
+    let clock = |description: &str, default: &str| {
+        json!({
+            "type": "string",
+            "description": format!("{description} A whole number and a unit: `500ms`, `10s`, `30min`, `12h`, `7d` or `2w`."),
+            "pattern": "^[0-9]+(ms|s|min|h|d|w)$",
+            "default": default,
+        })
+    };
+    let properties: Map<String, Value> = config::EXTERNAL_LINKS_KEYS
+        .iter()
+        .map(|&key| {
+            let property = match key {
+                "skip" => string_list(
+                    "URLs never requested: `*` stands for any characters, and a pattern matches every URL that starts with what it matches (`https://www.linkedin.com/*`, `http://localhost`).",
+                ),
+                "timeout" => clock(
+                    "How long one request may take before the link counts as not verified.",
+                    config::DEFAULT_LINK_TIMEOUT,
+                ),
+                "retries" => json!({
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How often a request that timed out, was rate-limited (429) or met a server error (5xx) is tried again, waiting longer each time.",
+                    "default": config::DEFAULT_LINK_RETRIES,
+                }),
+                "max_per_host" => json!({
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "How many requests to one host may be in flight at once.",
+                    "default": config::DEFAULT_LINKS_PER_HOST,
+                }),
+                "cache_for" => clock(
+                    "How long a link found working is not checked again (kept in .knead-cache/external-links.json); `0s` checks every link every time.",
+                    config::DEFAULT_LINK_CACHE_FOR,
+                ),
+                _ => json!({}),
+            };
+            (key.to_string(), property)
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "description": "How `knead check --external` checks links and images on other sites (never in build or serve).",
+        "properties": properties,
         "additionalProperties": false,
     })
 }
@@ -509,6 +559,7 @@ mod tests {
             ("reviewed_by", _) => json!({ "name": "A. Name", "credentials": "PT" }),
             ("interval" | "warn_before", _) => json!("3y"),
             ("widths", _) => json!([480, 960]),
+            ("timeout" | "cache_for", _) => json!("10s"),
             (_, None) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
@@ -552,6 +603,7 @@ mod tests {
             (nested("markdown"), config::MARKDOWN_KEYS),
             (nested("review"), config::REVIEW_KEYS),
             (nested("reading_level"), config::READING_LEVEL_KEYS),
+            (nested("external_links"), config::EXTERNAL_LINKS_KEYS),
         ];
         for (props, keys) in expected {
             for key in keys {

@@ -14,6 +14,7 @@ mod check;
 mod components;
 mod content_errors;
 mod differential;
+mod external_links;
 mod faults;
 mod highlight;
 mod images;
