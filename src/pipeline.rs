@@ -209,10 +209,12 @@ pub fn assemble_site(
         data,
         images,
         static_images,
+        git_dates,
     } = sources;
     let data = Arc::new(parse_data(&data, diagnostics));
     let components = Components::new(&templates, &data, diagnostics);
-    let Loaded { mut site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    let Loaded { mut site, bodies } =
+        load_site(config, markdown, &git_dates, assets, options, diagnostics);
     place_images(&mut site, images, static_images);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));

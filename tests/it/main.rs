@@ -15,6 +15,7 @@ mod components;
 mod content_errors;
 mod differential;
 mod faults;
+mod git_dates;
 mod highlight;
 mod images;
 mod init;
