@@ -27,6 +27,7 @@ mod properties;
 mod publish;
 mod reading;
 mod rebuilds;
+mod resize_image;
 mod review;
 mod schema;
 mod search;
