@@ -549,7 +549,7 @@ pub struct ImageVariant {
 }
 
 /// A rectangle of an image, in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Crop {
     pub left: u32,
     pub top: u32,

@@ -247,6 +247,12 @@ fn a_shallow_clone_warns_and_gives_no_dates() {
             .output("sitemap.xml")
             .contains("/docs/a/</loc><lastmod>")
     );
+    // `knead check --strict` fails on it, so CI notices.
+    let root = clone.root().to_str().expect("utf-8 temp path");
+    let check = clone.knead_with_env(&isolated_git(), &["check", "--strict", "--root", root], &[]);
+    check.assert_code(1);
+    let report = format!("{}{}", check.stdout, check.stderr);
+    assert!(report.contains(NOT_SHALLOW), "{report}");
 }
 
 #[test]
