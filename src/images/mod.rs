@@ -1,5 +1,6 @@
 //! Image processing, between rendering and output: the resized copies of a
-//! source image that pages ask for (`render::links::ImageVariant`), made from
+//! source image that pages and templates ask for (`render::links::ImageVariant`,
+//! cropped first for `resize_image`'s `fill`), made from
 //! the source's bytes. Pure: bytes in, bytes out; `load::images` reads the
 //! source and `output::image_cache` keeps the results. The EXIF orientation
 //! is applied to the pixels, and nothing of the source's metadata is carried
