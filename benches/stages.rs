@@ -427,6 +427,7 @@ impl Fixture {
         let Loaded { site, bodies } = load_site(
             config.clone(),
             sources.markdown.clone(),
+            &Default::default(),
             Vec::new(),
             &SiteOptions { drafts: false },
             &mut diagnostics,
@@ -512,6 +513,7 @@ impl Fixture {
         load_site(
             config,
             markdown,
+            &Default::default(),
             Vec::new(),
             &SiteOptions { drafts: false },
             &mut diagnostics,

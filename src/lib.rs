@@ -10,8 +10,8 @@
 //! 4. [`templates`]: template values and the queue of template renders;
 //!    [`publish`]: the files knead generates (sitemap, feed, robots.txt, alias
 //!    redirects, the search index).
-//! 5. [`images`]: the resized copies of the images pages show, made from
-//!    bytes that load reads.
+//! 5. [`images`]: the resized copies of the images pages show and templates
+//!    ask for (`resize_image`), made from bytes that load reads.
 //! 6. [`output`]: the plan of every output file, and the only stage that
 //!    writes: a staging folder swapped in whole, the build stamp, and the
 //!    cache of resized images (outside the output, which is replaced whole).

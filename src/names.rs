@@ -21,6 +21,8 @@ pub const DEFAULT_OUTPUT_DIR: &str = "output";
 /// (which a build replaces whole) and outside every folder the site is read
 /// or watched from.
 pub const IMAGE_CACHE_DIR: &str = ".knead-cache/images";
+/// The output folder of the images templates make with `resize_image`.
+pub const PROCESSED_IMAGES_DIR: &str = "processed_images";
 
 /// External links `knead check --external` found working, with when: beside
 /// the image cache, for the same reasons.

@@ -124,7 +124,18 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
         &mut diagnostics,
     );
     if !diagnostics.has_errors() {
-        make_images(&options.root, &rendering, &mut plan, &mut diagnostics);
+        if !renderer.find_image_requests() {
+            diagnostics.extend(renderer.into_diagnostics());
+            return Err(Error::build(diagnostics));
+        }
+        let requested = renderer.image_requests();
+        make_images(
+            &options.root,
+            &rendering,
+            &requested,
+            &mut plan,
+            &mut diagnostics,
+        );
     }
     if diagnostics.has_errors() {
         return Err(Error::build(diagnostics));
@@ -209,10 +220,12 @@ pub fn assemble_site(
         data,
         images,
         static_images,
+        git_dates,
     } = sources;
     let data = Arc::new(parse_data(&data, diagnostics));
     let components = Components::new(&templates, &data, diagnostics);
-    let Loaded { mut site, bodies } = load_site(config, markdown, assets, options, diagnostics);
+    let Loaded { mut site, bodies } =
+        load_site(config, markdown, &git_dates, assets, options, diagnostics);
     place_images(&mut site, images, static_images);
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
@@ -251,17 +264,24 @@ pub fn assemble_site(
     }
 }
 
-/// Makes the resized images the pages show, or finds them in the cache, and
-/// plans their copy into the output. Sources are processed in parallel, each
-/// decoded once for all its sizes. A site that shows none still has its
-/// cache emptied, of the copies of images it no longer has.
+/// Makes the resized images the pages show and the templates asked for
+/// (`requested`), or finds them in the cache, and plans their copy into the
+/// output. Sources are processed in parallel, each decoded once for all its
+/// sizes. A site that shows none still has its cache emptied, of the copies
+/// of images it no longer has.
 fn make_images(
     root: &Path,
     rendering: &Rendering,
+    requested: &[ImageVariant],
     plan: &mut OutputPlan,
     diagnostics: &mut Diagnostics,
 ) {
-    let variants: BTreeSet<&ImageVariant> = rendering.image_variants.iter().flatten().collect();
+    let variants: BTreeSet<&ImageVariant> = rendering
+        .image_variants
+        .iter()
+        .flatten()
+        .chain(requested)
+        .collect();
     let mut by_source: BTreeMap<&Path, Vec<&ImageVariant>> = BTreeMap::new();
     for variant in variants {
         by_source.entry(&variant.source).or_default().push(variant);
@@ -311,8 +331,11 @@ fn cached_variants<'v>(
         .iter()
         .map(|&v| {
             let extension = v.output.extension().unwrap_or_default().to_string_lossy();
+            let crop = v.crop.map_or(String::new(), |c| {
+                format!("-c{}_{}_{}_{}", c.left, c.top, c.width, c.height)
+            });
             let name = format!(
-                "{}-{}x{}-{:?}-q{}-v{}.{extension}",
+                "{}-{}x{}{crop}-{:?}-q{}-v{}.{extension}",
                 &hash[..32],
                 v.width,
                 v.height,

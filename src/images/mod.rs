@@ -1,5 +1,6 @@
 //! Image processing, between rendering and output: the resized copies of a
-//! source image that pages ask for (`render::links::ImageVariant`), made from
+//! source image that pages and templates ask for (`render::links::ImageVariant`,
+//! cropped first for `resize_image`'s `fill`), made from
 //! the source's bytes. Pure: bytes in, bytes out; `load::images` reads the
 //! source and `output::image_cache` keeps the results. The EXIF orientation
 //! is applied to the pixels, and nothing of the source's metadata is carried
@@ -13,7 +14,7 @@ use image::{DynamicImage, ImageFormat};
 
 use crate::load::config::ImageOutput;
 use crate::load::images::orientation_in;
-use crate::render::links::ImageVariant;
+use crate::render::links::{Crop, ImageVariant};
 
 /// Bumped when the bytes made for the same source and settings change, so
 /// that caches made by an older knead are not used.
@@ -27,7 +28,7 @@ pub fn make_variants(bytes: &[u8], variants: &[&ImageVariant]) -> Result<Vec<Vec
     variants
         .iter()
         .map(|variant| {
-            let resized = resize(&mut resizer, &upright, variant.width, variant.height)?;
+            let resized = resize(&mut resizer, &upright, variant)?;
             encode(resized, variant.format, variant.quality)
         })
         .collect()
@@ -50,10 +51,10 @@ fn orient(image: DynamicImage, orientation: u32) -> DynamicImage {
 fn resize(
     resizer: &mut Resizer,
     image: &DynamicImage,
-    width: u32,
-    height: u32,
+    variant: &ImageVariant,
 ) -> Result<DynamicImage, String> {
-    if (image.width(), image.height()) == (width, height) {
+    let (width, height) = (variant.width, variant.height);
+    if (image.width(), image.height()) == (width, height) && variant.crop.is_none() {
         return Ok(image.clone());
     }
     // Lanczos3 on 8-bit RGB(A): what the resizer is fastest at, and sharp.
@@ -63,7 +64,21 @@ fn resize(
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
     let mut resized = DynamicImage::new(width, height, source.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    if let Some(crop) = variant.crop {
+        let Crop {
+            left,
+            top,
+            width,
+            height,
+        } = crop;
+        options = options.crop(
+            f64::from(left),
+            f64::from(top),
+            f64::from(width),
+            f64::from(height),
+        );
+    }
     resizer
         .resize(&source, &mut resized, &options)
         .map_err(|e| format!("cannot resize it: {e}"))?;

@@ -141,10 +141,15 @@ impl Built {
                 backlinks,
             },
         );
+        let images_asked = self.renderer.image_request_count();
         let texts: Vec<String> = jobs
             .par_iter()
             .map(|&job| self.renderer.render(job))
             .collect::<Option<_>>()?;
+        // A resized image no build has made yet: a full build makes it.
+        if self.renderer.image_request_count() != images_asked {
+            return None;
+        }
         let mut files: Vec<(&Path, &str)> = jobs
             .iter()
             .zip(&texts)

@@ -28,6 +28,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "reading_level",
     "images",
     "external_links",
+    "dates",
     "extra",
 ];
 
@@ -56,8 +57,26 @@ pub struct Config {
     pub images: Option<ImagesConfig>,
     /// How `knead check --external` checks links to other sites.
     pub external_links: ExternalLinksConfig,
+    /// Where pages without `date` or `updated` in their front matter get them.
+    pub dates: DateSource,
+    /// Where `dates` is written in site.yaml, for the warnings of `dates: git`.
+    pub dates_position: (usize, usize),
     pub extra: serde_yaml::Value,
 }
+
+/// `dates:` in site.yaml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// Only what front matter says.
+    #[default]
+    FrontMatter,
+    /// Front matter, else the git history of the page's file.
+    Git,
+}
+
+/// The values of `dates:`, for the JSON schema and the error's help.
+pub const DATE_SOURCES: &[&str] = &["front_matter", "git"];
 
 /// The fields of `review:`, for the JSON schema and the parser.
 pub const REVIEW_KEYS: &[&str] = &["interval", "warn_before", "required"];
@@ -369,6 +388,10 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let reading_level = read_reading_level(&mut fields);
     let images = read_images(&mut fields);
     let external_links = read_external_links(&mut fields);
+    let dates_position = fields.value_position("dates");
+    let dates = fields
+        .take("dates", "`front_matter` or `git`")
+        .unwrap_or_default();
     let extra = fields
         .take_value("extra")
         .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
@@ -399,6 +422,8 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             reading_level,
             images,
             external_links,
+            dates,
+            dates_position,
             extra,
         }),
         _ => Err(diagnostics),
@@ -707,6 +732,20 @@ mod tests {
         assert!(config.feed && config.search);
         assert_eq!(config.language, "de");
         assert_eq!(config.paginate_by, Some(7));
+        assert_eq!(config.dates, DateSource::FrontMatter);
+    }
+
+    #[test]
+    fn dates_is_front_matter_or_git() {
+        let config = |dates: &str| {
+            let text = format!("title: T\nbase_url: https://e.org/\ndates: {dates}\n");
+            parse_config(Path::new("site.yaml"), &text)
+        };
+        let git = config("git").expect("valid");
+        assert_eq!((git.dates, git.dates_position), (DateSource::Git, (3, 8)));
+        let errors = config("svn").expect_err("invalid");
+        assert_eq!((errors[0].line, errors[0].col), (3, 8));
+        assert!(errors[0].message.contains("`front_matter` or `git`"));
     }
 
     #[test]

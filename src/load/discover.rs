@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
-use crate::load::config::Config;
+use crate::load::config::{Config, DateSource};
 use crate::load::data::DataFile;
+use crate::load::git::{GitDates, git_dates};
 use crate::load::images::{ImageHeaders, read_headers};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 
@@ -37,6 +38,9 @@ pub struct Sources {
     /// `static_files` (output-relative keys).
     pub images: ImageHeaders,
     pub static_images: ImageHeaders,
+    /// With `dates: git`: when each Markdown file was first and last
+    /// committed (keys as `markdown`'s paths).
+    pub git_dates: GitDates,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +113,10 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
     let static_files = sources.static_files.iter();
     let static_files = static_files.map(|(rel, source)| (rel.clone(), strip(source, root)));
     sources.static_images = read_headers(root, static_files.collect());
+    if config.dates == DateSource::Git && !sources.markdown.is_empty() {
+        let position = config.dates_position;
+        sources.git_dates = git_dates(&content_dir, &sources.markdown, position, diagnostics);
+    }
     sources
 }
 

@@ -2,13 +2,15 @@
 //! content/, data/, the theme and static/ and reads every text file once; data
 //! parses data/'s YAML, JSON and CSV; config
 //! parses site.yaml and front_matter each page's header, both through the
-//! position-keeping YAML reader in `yaml`. What it returns (`Sources`,
+//! position-keeping YAML reader in `yaml`; git runs `git log` once for
+//! `dates: git`. What it returns (`Sources`,
 //! `Config`, `FrontMatter`) is all the later stages know of the disk.
 
 pub mod config;
 pub mod data;
 pub mod discover;
 pub mod front_matter;
+pub mod git;
 pub mod images;
 pub(crate) mod yaml;
 

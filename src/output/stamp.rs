@@ -67,6 +67,11 @@ pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
         field("md", file.rel_path.to_string_lossy().as_bytes());
         field("text", file.text.as_bytes());
     }
+    for (rel_path, dates) in &sources.git_dates {
+        field("git", rel_path.to_string_lossy().as_bytes());
+        field("created", dates.created.text.as_bytes());
+        field("modified", dates.modified.text.as_bytes());
+    }
     for file in &sources.data {
         field("data", file.rel_path.to_string_lossy().as_bytes());
         field("text", file.text.as_bytes());

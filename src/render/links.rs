@@ -544,6 +544,17 @@ pub struct ImageVariant {
     pub format: ImageOutput,
     /// JPEG quality.
     pub quality: u8,
+    /// The part of the (upright) source to resize; `None`: all of it.
+    pub crop: Option<Crop>,
+}
+
+/// A rectangle of an image, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Crop {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A link or image to another site (`http:`, `https:` or `//host`), as
@@ -675,6 +686,7 @@ impl<'a> PageLinks<'a> {
                 height: h,
                 format,
                 quality: config.quality,
+                crop: None,
             });
             largest = (url, (w, h));
         }

@@ -14,6 +14,7 @@ use crate::load::config::Config;
 use crate::load::discover::MarkdownFile;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::{FrontMatter, parse_front_matter, split};
+use crate::load::git::{FileDates, GitDates};
 use crate::load::images::ImageHeaders;
 use crate::names::CONTENT_DIR;
 use crate::names::name_too_long;
@@ -32,9 +33,11 @@ pub struct Loaded {
 
 /// Builds the model: parses every file's front matter, leaves out drafts, gives
 /// every folder a URL and every page a parent, and sorts the sections' lists.
+/// `git_dates` fill in the dates front matter leaves out (`dates: git`).
 pub fn load_site(
     config: Config,
     markdown: Vec<MarkdownFile>,
+    git_dates: &GitDates,
     assets: Vec<PathBuf>,
     options: &SiteOptions,
     diagnostics: &mut Diagnostics,
@@ -43,7 +46,8 @@ pub fn load_site(
         .into_par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
-            (parse_page(file, &config, &mut found), found)
+            let history = git_dates.get(&file.rel_path);
+            (parse_page(file, &config, history, &mut found), found)
         })
         .collect();
     let mut pages = Vec::with_capacity(parsed.len());
@@ -111,6 +115,7 @@ fn is_home(rel_path: &Path) -> bool {
 fn parse_page(
     file: MarkdownFile,
     config: &Config,
+    history: Option<&FileDates>,
     diagnostics: &mut Diagnostics,
 ) -> Option<(Page, String)> {
     let display = Path::new(CONTENT_DIR).join(&file.rel_path);
@@ -121,13 +126,16 @@ fn parse_page(
             return None;
         }
     };
-    let meta = match parse_front_matter(&display, &parts, &config.taxonomies) {
+    let mut meta = match parse_front_matter(&display, &parts, &config.taxonomies) {
         Ok(meta) => meta,
         Err(errors) => {
             diagnostics.extend(errors);
             return None;
         }
     };
+    if let Some(history) = history {
+        fill_dates(&mut meta, history);
+    }
     let body_offset = parts.body_offset;
     let file_name = file
         .rel_path
@@ -179,6 +187,19 @@ fn parse_page(
         return None;
     }
     Some((page, body))
+}
+
+/// Front matter wins: git gives `date` (the first commit) and `updated` (the
+/// last) only where it says nothing. A last commit before the page's own
+/// `date` (a post written ahead of its date) is no update.
+fn fill_dates(meta: &mut FrontMatter, history: &FileDates) {
+    if meta.date.is_none() {
+        meta.date = Some(history.created.clone());
+    }
+    let before_date = meta.date.as_ref().is_some_and(|d| history.modified < *d);
+    if meta.updated.is_none() && !before_date {
+        meta.updated = Some(history.modified.clone());
+    }
 }
 
 /// `slug:` if given, else the file name (the folder name for `index.md` and

@@ -2,11 +2,13 @@
 //! the site's templates once, with knead's filters and functions; `values`
 //! builds every page's, section's and term's context (names are a contract
 //! with themes, SPEC §9) once and patches them after body edits; `lookup`
-//! answers `get_url` and `get_page`. This module queues one render per output
+//! answers `get_url` and `get_page`, `resize` answers `resize_image` and
+//! keeps the resized images asked for. This module queues one render per output
 //! page (`queue_renders`); the output stage renders each as it writes it, so
 //! the site's HTML is never in memory all at once. Nothing here writes files.
 
 mod lookup;
+mod resize;
 mod setup;
 mod values;
 
@@ -20,8 +22,10 @@ use crate::load::discover::TemplateFile;
 use crate::load::discover::slash_path;
 use crate::names::{CONFIG_FILE, NOT_FOUND_FILE, SEARCH_DIR, SEARCH_PAGE_TEMPLATE};
 use crate::render::Rendering;
+use crate::render::links::ImageVariant;
 use crate::site::{OutputFiles, Page, PageId, PageKind, Pagination, Site};
 use lookup::{Lookup, PAGES_READ};
+use rayon::prelude::*;
 use setup::{Templates, load_templates, tera_diagnostic};
 use values::{ContextValues, Pager, Subject};
 
@@ -55,7 +59,8 @@ pub fn queue_renders(
     let mut values = ContextValues::new(site, rendering, contents);
     values.set_site_data(&input.data);
     let lookup = Arc::new(Lookup::new(site, &values, Arc::clone(&input.files)));
-    let templates = match load_templates(input.templates, &lookup, &input.data) {
+    let resize = resize::ResizeImages::new(site);
+    let templates = match load_templates(input.templates, &lookup, &input.data, resize) {
         Ok(templates) => templates,
         Err(errors) => {
             for diagnostic in errors {
@@ -253,6 +258,38 @@ impl PageRenderer {
     /// Where a queued file goes in the output.
     pub fn rel_path(&self, job: usize) -> Option<&Path> {
         self.jobs.get(job).map(|j| j.rel_path.as_path())
+    }
+
+    /// Renders every queued file once, when a template calls
+    /// `resize_image`, to learn which resized images the templates show
+    /// before the image stage makes them; the text is dropped (the output
+    /// stage renders again, so the site's HTML is never all in memory).
+    /// `false` when a file failed: its errors are in `into_diagnostics`.
+    pub fn find_image_requests(&self) -> bool {
+        if !self.templates.as_ref().is_some_and(|t| t.resizes) {
+            return true;
+        }
+        (0..self.jobs.len())
+            .into_par_iter()
+            .filter(|&job| self.render(job).is_none())
+            .count()
+            == 0
+    }
+
+    /// The resized images `resize_image` was asked for, in every render so far.
+    pub fn image_requests(&self) -> Vec<ImageVariant> {
+        self.templates
+            .as_ref()
+            .map(|t| t.resize.requests())
+            .unwrap_or_default()
+    }
+
+    /// How many distinct resized images were asked for: a render that asks
+    /// for a new one needs a full build to make it.
+    pub fn image_request_count(&self) -> usize {
+        self.templates
+            .as_ref()
+            .map_or(0, |t| t.resize.request_count())
     }
 
     /// Renders one queued file; `None` when its template failed, which is

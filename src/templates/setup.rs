@@ -1,5 +1,6 @@
 //! Tera set-up: parses every template once per build with knead's filters
-//! (`date`, `json`) and functions (`get_url`, `get_page`, `load_data`) registered, and
+//! (`date`, `json`) and functions (`get_url`, `get_page`, `load_data`,
+//! `resize_image`) registered, and
 //! turns Tera's errors into diagnostics at the template's file and line.
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 use super::lookup::{Lookup, get_page, get_url};
+use super::resize::{ResizeImages, resize_image};
 use crate::diagnostic::Diagnostic;
 use crate::load::data::SiteData;
 use crate::load::discover::TemplateFile;
@@ -20,6 +22,10 @@ pub(super) struct Templates {
     pub(super) files: BTreeMap<String, PathBuf>,
     /// What the registered functions read.
     pub(super) lookup: Arc<Lookup>,
+    /// `resize_image`'s images and the copies asked for.
+    pub(super) resize: Arc<ResizeImages>,
+    /// Some template calls `resize_image`.
+    pub(super) resizes: bool,
 }
 
 /// Parses every template once, with knead's functions and filters registered
@@ -28,6 +34,7 @@ pub(super) fn load_templates(
     files: &BTreeMap<String, TemplateFile>,
     lookup: &Arc<Lookup>,
     data: &Arc<SiteData>,
+    resize: ResizeImages,
 ) -> Result<Templates, Vec<Diagnostic>> {
     let paths: BTreeMap<String, PathBuf> = files
         .iter()
@@ -46,6 +53,11 @@ pub(super) fn load_templates(
         get_page(&for_page, &kwargs)
     });
     tera.register_function("load_data", load_data_function(Arc::clone(data)));
+    let resize = Arc::new(resize);
+    let for_resize = Arc::clone(&resize);
+    tera.register_function("resize_image", move |kwargs: Kwargs, _: &State| {
+        resize_image(&for_resize, &kwargs)
+    });
     tera.add_raw_templates(
         files
             .iter()
@@ -56,6 +68,8 @@ pub(super) fn load_templates(
         tera,
         files: paths,
         lookup: Arc::clone(lookup),
+        resize,
+        resizes: files.values().any(|f| f.text.contains("resize_image")),
     })
 }
 
@@ -133,7 +147,7 @@ fn reference_reports(text: &str, files: &BTreeMap<String, PathBuf>) -> Vec<Diagn
                 .at(line, col)
                 .with_help(
                     "check the name: knead adds the filters `date` and `json` and the functions \
-                     `get_url`, `get_page` and `load_data` to Tera's own",
+                     `get_url`, `get_page`, `load_data` and `resize_image` to Tera's own",
                 ),
         );
     }

@@ -278,6 +278,12 @@ fn site_property(key: &str) -> Value {
         }),
         "images" => images_property(),
         "external_links" => external_links_property(),
+        "dates" => json!({
+            "type": "string",
+            "enum": config::DATE_SOURCES,
+            "default": "front_matter",
+            "description": "Where pages get the `date` and `updated` their front matter leaves out: `git` takes them from the first and last commit of each page's file (renames followed); front matter always wins.",
+        }),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
@@ -560,7 +566,7 @@ mod tests {
             ("interval" | "warn_before", _) => json!("3y"),
             ("widths", _) => json!([480, 960]),
             ("timeout" | "cache_for", _) => json!("10s"),
-            (_, None) if property["enum"].is_array() => property["enum"][0].clone(),
+            (_, _) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
             (_, Some("string")) => json!("text"),

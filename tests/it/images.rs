@@ -171,7 +171,7 @@ fn responsive_site() -> TestSite {
 }
 
 /// Every file of the image cache with its modification time.
-fn cache_files(site: &TestSite) -> Vec<(String, std::time::SystemTime)> {
+pub fn cache_files(site: &TestSite) -> Vec<(String, std::time::SystemTime)> {
     let mut files: Vec<_> = std::fs::read_dir(site.path(".knead-cache/images"))
         .map(|dir| {
             dir.flatten()

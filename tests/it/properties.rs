@@ -196,6 +196,7 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
     let loaded = load_site(
         config,
         markdown,
+        &Default::default(),
         assets,
         &SiteOptions { drafts: false },
         &mut diagnostics,
