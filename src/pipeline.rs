@@ -16,13 +16,13 @@ use crate::load::config::{BaseUrl, Config};
 use crate::load::data::parse_data;
 use crate::load::discover::{Sources, load_sources};
 use crate::load::read_config;
-use crate::names::DEFAULT_OUTPUT_DIR;
+use crate::names::{CONFIG_FILE, DEFAULT_OUTPUT_DIR};
 use crate::output::image_cache::ImageCache;
-use crate::output::plan::{CopiedFiles, OutputPlan, Written, plan_output};
+use crate::output::plan::{CopiedFiles, OutputPlan, RenderText, Written, plan_output};
 use crate::output::progress::{CountedRender, Progress};
 use crate::output::stamp::{self, DigestInputs, Stamp};
 use crate::output::write::{check_output_dir, recover_output, write_output};
-use crate::publish::search::SearchIndex;
+use crate::publish::search::{self, SearchIndex};
 use crate::publish::{self, aliases};
 use crate::render::components::Components;
 use crate::render::links::ImageVariant;
@@ -142,7 +142,10 @@ pub fn build_and_keep(options: &BuildOptions) -> Result<(BuildSummary, Option<Bu
     }
     let summary = summarize(&site, &plan, output_dir, started, diagnostics);
     let progress = options.progress.as_deref();
-    let (written, renderer) = write_site(&plan, renderer, digest, summary, progress)?;
+    let fragments = search.as_ref().map(|_| (&site, &rendering));
+    let (written, renderer) = write_site(&plan, renderer, fragments, digest, summary, progress)?;
+    let mut rendering = rendering;
+    rendering.forget_text();
     let summary = BuildSummary {
         elapsed: started.elapsed(),
         ..written
@@ -244,13 +247,20 @@ pub fn assemble_site(
     generated.extend(aliases::pager_redirects(&site));
     let mut search = SearchIndex::new(&site, &rendering);
     if let Some(index) = search.as_mut() {
-        generated.extend(index.files(&site, &rendering, 0..site.pages.len()));
+        generated.extend(index.shard_files());
     }
     let copied = CopiedFiles {
         root,
         static_files: &static_files,
     };
-    let plan = plan_output(&site, &renderer, generated, &copied, diagnostics);
+    let mut plan = plan_output(&site, &renderer, generated, &copied, diagnostics);
+    if search.is_some() {
+        let first_job = renderer.files().count();
+        for id in 0..site.pages.len() {
+            let origin = PathBuf::from(CONFIG_FILE);
+            plan.add_rendered(search::fragment_path(id), origin, first_job + id, diagnostics);
+        }
+    }
     Assembled {
         site,
         renderer,
@@ -366,6 +376,7 @@ fn cached_variants<'v>(
 fn write_site(
     plan: &OutputPlan,
     renderer: PageRenderer,
+    fragments: Option<(&Site, &Rendering)>,
     digest: String,
     summary: BuildSummary,
     progress: Option<&dyn Progress>,
@@ -378,7 +389,13 @@ fn write_site(
         assets: summary.assets,
         files: Vec::new(),
     });
-    let counted = CountedRender::new(&renderer, progress, renderer.files().count());
+    let texts = SiteTexts {
+        templates: &renderer,
+        template_jobs: renderer.files().count(),
+        fragments,
+    };
+    let jobs = texts.template_jobs + fragments.map_or(0, |(site, _)| site.pages.len());
+    let counted = CountedRender::new(&texts, progress, jobs);
     let written = write_output(&summary.output_dir, plan, &counted, stamp);
     // Ends the progress display before anything is printed.
     drop(counted);
@@ -390,6 +407,26 @@ fn write_site(
                 .into_iter()
                 .chain(renderer.into_diagnostics()),
         )),
+    }
+}
+
+/// The files made as they are written: the queued template renders, then
+/// (as the jobs after theirs) each page's search fragment.
+struct SiteTexts<'a> {
+    templates: &'a PageRenderer,
+    template_jobs: usize,
+    fragments: Option<(&'a Site, &'a Rendering)>,
+}
+
+impl RenderText for SiteTexts<'_> {
+    fn render_text(&self, job: usize) -> Option<String> {
+        match job.checked_sub(self.template_jobs) {
+            None => self.templates.render_text(job),
+            Some(id) => {
+                let (site, rendering) = self.fragments?;
+                Some(search::fragment(site, rendering.pages.get(id)?, id))
+            }
+        }
     }
 }
 

@@ -21,7 +21,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
 
@@ -265,14 +264,21 @@ impl SearchIndex {
         rendering: &Rendering,
         pages: impl Iterator<Item = PageId>,
     ) -> Vec<RenderedFile> {
-        let mut files = self.shards();
-        self.shard_count = files.len() - 1;
-        let pages: Vec<PageId> = pages.collect();
-        files.par_extend(pages.into_par_iter().map(|id| RenderedFile {
+        let mut files = self.shard_files();
+        files.extend(pages.map(|id| RenderedFile {
             rel_path: fragment_path(id),
             source: PathBuf::from(CONFIG_FILE),
             text: fragment(site, &rendering.pages[id], id),
         }));
+        files
+    }
+
+    /// The manifest and the shards, without fragments: a full build writes
+    /// each page's fragment as it writes the output (see `fragment`), so
+    /// that 10,000 of them are never in memory at once.
+    pub fn shard_files(&mut self) -> Vec<RenderedFile> {
+        let files = self.shards();
+        self.shard_count = files.len() - 1;
         files
     }
 
@@ -346,7 +352,8 @@ impl SearchIndex {
     }
 }
 
-fn fragment_path(id: PageId) -> PathBuf {
+/// Where page `id`'s fragment goes in the output.
+pub fn fragment_path(id: PageId) -> PathBuf {
     PathBuf::from(format!("{SEARCH_DIR}/p/{id}.json"))
 }
 
@@ -358,7 +365,8 @@ fn heading_lines(rendered: &Rendered) -> impl Iterator<Item = &str> {
     })
 }
 
-fn fragment(site: &Site, rendered: &Rendered, id: PageId) -> String {
+/// The fragment of page `id`: what a result shows of it, as JSON.
+pub fn fragment(site: &Site, rendered: &Rendered, id: PageId) -> String {
     let page = site.page(id);
     let top = site.ancestors(id).get(1).copied().or_else(|| {
         (page.parent == Some(site.home))

@@ -67,6 +67,15 @@ impl Rendering {
             .map(|page| std::mem::take(&mut page.html))
             .collect()
     }
+
+    /// Frees every page's plain text once the output is written: only the
+    /// search index reads it, and an incremental rebuild re-renders (so has
+    /// the text of) every page it re-indexes.
+    pub fn forget_text(&mut self) {
+        for page in &mut self.pages {
+            page.text = String::new();
+        }
+    }
 }
 
 /// Renders every page's Markdown (`bodies`, indexed by `PageId`) with its
