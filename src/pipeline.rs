@@ -16,6 +16,7 @@ use crate::load::config::{BaseUrl, Config};
 use crate::load::data::parse_data;
 use crate::load::discover::{Sources, load_sources};
 use crate::load::read_config;
+use crate::load::references::parse_references;
 use crate::names::DEFAULT_OUTPUT_DIR;
 use crate::output::image_cache::ImageCache;
 use crate::output::plan::{CopiedFiles, OutputPlan, Written, plan_output};
@@ -209,11 +210,16 @@ pub fn assemble_site(
         data,
         images,
         static_images,
+        references,
     } = sources;
+    let references = references
+        .and_then(|file| parse_references(&file, &config.citations, diagnostics))
+        .map(Arc::new);
     let data = Arc::new(parse_data(&data, diagnostics));
     let components = Components::new(&templates, &data, diagnostics);
     let Loaded { mut site, bodies } = load_site(config, markdown, assets, options, diagnostics);
     place_images(&mut site, images, static_images);
+    site.references = references;
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
     let mut rendering = render_and_link(&site, bodies, &files, &components, diagnostics);

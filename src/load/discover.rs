@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
-use crate::load::config::Config;
+use crate::load::config::{Config, DEFAULT_REFERENCES};
 use crate::load::data::DataFile;
 use crate::load::images::{ImageHeaders, read_headers};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
@@ -37,6 +37,16 @@ pub struct Sources {
     /// `static_files` (output-relative keys).
     pub images: ImageHeaders,
     pub static_images: ImageHeaders,
+    /// The references file for citations, when the site has one.
+    pub references: Option<ReferencesFile>,
+}
+
+/// The site's references file, as read.
+#[derive(Debug, Clone)]
+pub struct ReferencesFile {
+    /// Relative to the site root (`references.yaml`).
+    pub rel_path: PathBuf,
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +86,7 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
             sources.data.push(DataFile { rel_path, text });
         }
     }
+    sources.references = read_references(root, config, diagnostics);
     let mut layers = Vec::new();
     if let Some(theme) = &config.theme {
         let theme_dir = root.join(THEMES_DIR).join(theme);
@@ -110,6 +121,53 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
     let static_files = static_files.map(|(rel, source)| (rel.clone(), strip(source, root)));
     sources.static_images = read_headers(root, static_files.collect());
     sources
+}
+
+/// The references file site.yaml names, or `references.yaml` when the site
+/// has one. It must be a file in the site folder itself, where the watcher
+/// of `knead serve` sees it change.
+fn read_references(
+    root: &Path,
+    config: &Config,
+    diagnostics: &mut Diagnostics,
+) -> Option<ReferencesFile> {
+    let citations = &config.citations;
+    let name = citations
+        .references
+        .as_deref()
+        .unwrap_or(DEFAULT_REFERENCES);
+    let (line, col) = citations.references_position;
+    let plain = Path::new(name).file_name() == Some(name.as_ref()) && name != "..";
+    if !plain {
+        diagnostics.push(
+            Diagnostic::error(
+                CONFIG_FILE,
+                format!("`citations.references` must name a file in the site folder, not {name:?}"),
+            )
+            .at(line, col)
+            .with_help("put the references file beside site.yaml and write its name, such as `references.yaml`"),
+        );
+        return None;
+    }
+    let path = root.join(name);
+    if citations.references.is_none() && !path.exists() {
+        return None;
+    }
+    if !path.exists() {
+        diagnostics.push(
+            Diagnostic::error(CONFIG_FILE, format!("references file {name:?} not found"))
+                .at(line, col)
+                .with_help(format!(
+                    "create {name} beside site.yaml, or remove `citations.references`"
+                )),
+        );
+        return None;
+    }
+    let text = read_text(root, &path, diagnostics)?;
+    Some(ReferencesFile {
+        rel_path: PathBuf::from(name),
+        text,
+    })
 }
 
 fn missing_theme(root: &Path, theme: &str) -> Diagnostic {

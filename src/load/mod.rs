@@ -10,6 +10,7 @@ pub mod data;
 pub mod discover;
 pub mod front_matter;
 pub mod images;
+pub mod references;
 pub(crate) mod yaml;
 
 use std::path::Path;

@@ -277,12 +277,39 @@ fn site_property(key: &str) -> Value {
             "additionalProperties": false,
         }),
         "images" => images_property(),
+        "citations" => citations_property(),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
         }),
         _ => json!({}),
     }
+}
+
+fn citations_property() -> Value {
+    let mut styles: Vec<&str> = hayagriva::archive::ArchivedStyle::all()
+        .iter()
+        .flat_map(|style| style.names().iter().copied())
+        .collect();
+    styles.sort_unstable();
+    json!({
+        "type": "object",
+        "description": "Citations in Markdown (`[@key]`, `[see @a, p. 12; @b]`) and each page's reference list.",
+        "properties": {
+            "references": {
+                "type": "string",
+                "default": config::DEFAULT_REFERENCES,
+                "description": "The Hayagriva YAML file of references, beside site.yaml; citations are on when it exists.",
+            },
+            "style": {
+                "type": "string",
+                "enum": styles,
+                "default": config::DEFAULT_STYLE,
+                "description": "The bundled CSL style citations and reference lists are written in (`american-medical-association`, `apa`, …).",
+            },
+        },
+        "additionalProperties": false,
+    })
 }
 
 fn review_property() -> Value {
@@ -509,6 +536,7 @@ mod tests {
             ("reviewed_by", _) => json!({ "name": "A. Name", "credentials": "PT" }),
             ("interval" | "warn_before", _) => json!("3y"),
             ("widths", _) => json!([480, 960]),
+            ("style", _) => json!("apa"),
             (_, None) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
@@ -552,6 +580,7 @@ mod tests {
             (nested("markdown"), config::MARKDOWN_KEYS),
             (nested("review"), config::REVIEW_KEYS),
             (nested("reading_level"), config::READING_LEVEL_KEYS),
+            (nested("citations"), config::CITATIONS_KEYS),
         ];
         for (props, keys) in expected {
             for key in keys {
