@@ -358,6 +358,19 @@ fn merge_tags(html: &str) -> String {
         })
 }
 
+/// Whether a citation is written as a superscript (AMA: `text¹`), which
+/// sits against the word before it.
+pub fn is_superscript(html: &str) -> bool {
+    let inner = html
+        .strip_prefix("<span class=\"citation\">")
+        .unwrap_or(html);
+    let inner = match inner.strip_prefix("<a href=\"") {
+        Some(rest) => rest.split_once("\">").map_or(rest, |(_, after)| after),
+        None => inner,
+    };
+    inner.starts_with("<sup>")
+}
+
 /// The id of a reference's list item.
 pub fn reference_id(key: &str) -> String {
     format!("ref-{key}")

@@ -290,23 +290,44 @@ pub fn render_with_components(
 }
 
 /// Replaces each citation's marker with the citation as the style writes it.
+/// A superscript citation takes the place of the space before it, as in
+/// print (`a little¹`, not `a little ¹`).
 fn write_citations<'a>(events: Vec<Event<'a>>, html: &[String]) -> Vec<Event<'a>> {
     if html.is_empty() {
         return events;
     }
-    events
-        .into_iter()
-        .filter_map(|event| match &event {
-            Event::InlineHtml(tag) => match directives::cite_marker(tag) {
-                Some(Some(n)) => Some(Event::InlineHtml(CowStr::from(
-                    html.get(n).cloned().unwrap_or_default(),
-                ))),
-                Some(None) => None,
-                None => Some(event),
-            },
-            _ => Some(event),
-        })
-        .collect()
+    let mut out: Vec<Event<'a>> = Vec::with_capacity(events.len());
+    for event in events {
+        let marker = match &event {
+            Event::InlineHtml(tag) => directives::cite_marker(tag),
+            _ => None,
+        };
+        match marker {
+            None => out.push(event),
+            Some(None) => {}
+            Some(Some(n)) => {
+                let citation = html.get(n).cloned().unwrap_or_default();
+                if citations::is_superscript(&citation) {
+                    trim_space_before(&mut out);
+                }
+                out.push(Event::InlineHtml(CowStr::from(citation)));
+            }
+        }
+    }
+    out
+}
+
+/// Removes the line break or spaces that end `events`.
+fn trim_space_before(events: &mut Vec<Event<'_>>) {
+    if matches!(events.last(), Some(Event::SoftBreak)) {
+        events.pop();
+    }
+    if let Some(Event::Text(text)) = events.last_mut() {
+        let trimmed = text.trim_end();
+        if trimmed.len() != text.len() {
+            *text = CowStr::from(trimmed.to_string());
+        }
+    }
 }
 
 /// Call errors at body lines and columns, in body order.
