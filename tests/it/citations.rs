@@ -282,3 +282,20 @@ fn editing_the_references_file_rebuilds_as_a_clean_build_would() {
     );
     assert_same_as_full_build(&site);
 }
+
+#[test]
+fn a_build_after_editing_only_the_references_file_is_not_skipped() {
+    let site = cited_site("", "See [@nhs].\n");
+    site.build(&[]).assert_ok();
+    site.file(
+        "references.yaml",
+        &REFERENCES.replace("title: Back pain", "title: Back pain, revised"),
+    );
+    let run = site.build(&[]);
+    run.assert_ok();
+    assert!(!run.stdout.contains("nothing changed"), "{}", run.stdout);
+    assert!(
+        site.output("cited/index.html")
+            .contains("Back pain, revised")
+    );
+}
