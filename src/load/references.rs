@@ -27,6 +27,8 @@ pub struct References {
     pub library: Library,
     /// Every key with its line in the file, in file order.
     pub keys: Vec<(String, usize)>,
+    /// Keys of entries that could not be read (and were reported).
+    pub unreadable: Vec<String>,
     pub style: IndependentStyle,
     /// The CSL locales, for the style's terms ("p.", "et al.", "Available from").
     pub locales: &'static [Locale],
@@ -51,8 +53,8 @@ fn csl_locales() -> &'static [Locale] {
 }
 
 /// Parses the references file with the style site.yaml names. Problems are
-/// reported; an entry with a problem is left out, so that citing it is
-/// reported too only when the file itself has no errors.
+/// reported; an entry Hayagriva cannot read is left out but remembered, so
+/// that citing it adds no second error to the one at the entry.
 pub fn parse_references(
     file: &ReferencesFile,
     config: &CitationsConfig,
@@ -82,6 +84,7 @@ pub fn parse_references(
     let lines = top_level_key_lines(&file.text);
     let mut library = Library::new();
     let mut keys = Vec::new();
+    let mut unreadable = Vec::new();
     for (key, value) in map {
         let Some(key) = key.as_str().map(str::to_string) else {
             diagnostics.push(
@@ -91,18 +94,23 @@ pub fn parse_references(
             continue;
         };
         let line = lines.get(&key).copied().unwrap_or(1);
-        match parse_entry(&path, &file.text, &key, line, value) {
+        match parse_entry(&path, &key, line, value) {
             Ok(entry) => {
+                diagnostics.extend(identifier_problems(&path, &file.text, line, &entry));
                 library.push(&entry);
                 keys.push((key, line));
             }
-            Err(problems) => diagnostics.extend(problems),
+            Err(problems) => {
+                diagnostics.extend(problems);
+                unreadable.push(key);
+            }
         }
     }
     Some(References {
         path,
         library,
         keys,
+        unreadable,
         style: style?,
         locales: csl_locales(),
     })
@@ -150,10 +158,9 @@ fn read_style(config: &CitationsConfig, diagnostics: &mut Diagnostics) -> Option
     }
 }
 
-/// One reference, parsed by Hayagriva, its key and identifiers checked.
+/// One reference, parsed by Hayagriva, its key checked.
 fn parse_entry(
     path: &Path,
-    text: &str,
     key: &str,
     line: usize,
     value: Value,
@@ -177,15 +184,9 @@ fn parse_entry(
                 .with_help("see the Hayagriva file format: each reference has a `type` and fields such as `title`, `author`, `date`, `url`, `serial-number: { doi: …, pmid: … }`"),
         ]
     })?;
-    let Some(entry) = library.get(key).cloned() else {
-        return Err(Vec::new());
-    };
-    let problems = identifier_problems(path, text, line, &entry);
-    if problems.is_empty() {
-        Ok(entry)
-    } else {
-        Err(problems)
-    }
+    library.get(key).cloned().ok_or_else(|| {
+        vec![Diagnostic::error(path, format!("reference `{key}` could not be read")).at(line, 1)]
+    })
 }
 
 /// What a reference key may hold: what a citation `[@key]` can name.

@@ -248,6 +248,8 @@ pub fn render(
         for item in &cite.items {
             match references.get(&item.key) {
                 Some(entry) => entries.push((entry, item)),
+                // Its entry's own error is reported in the references file.
+                None if references.unreadable.contains(&item.key) => {}
                 None => errors.push(unknown_key(item, references)),
             }
         }

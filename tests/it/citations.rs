@@ -163,7 +163,8 @@ fn citation_mistakes_are_errors_at_their_place() {
 
 #[test]
 fn malformed_doi_and_pmid_are_errors_in_the_references_file() {
-    let site = cited_site("", "[@nhs]\n");
+    // Citing the entry adds no error of its own: the entry is the mistake.
+    let site = cited_site("", "[@nhs] [@bad]\n");
     let references = format!(
         "{REFERENCES}bad:\n  type: Article\n  title: Bad\n  serial-number:\n    doi: https://doi.org/10.1/x\n    pmid: PMC123\n"
     );
@@ -297,5 +298,22 @@ fn a_build_after_editing_only_the_references_file_is_not_skipped() {
     assert!(
         site.output("cited/index.html")
             .contains("Back pain, revised")
+    );
+}
+
+#[test]
+fn an_unreadable_entry_is_an_error_at_its_key_and_citing_it_adds_none() {
+    let site = cited_site("", "[@nhs] [@odd]\n");
+    let references = format!("{REFERENCES}odd:\n  type: Nonsense\n  title: Odd\n");
+    site.file("references.yaml", &references);
+    let run = site.build(&[]);
+    run.assert_code(1);
+    let (line, _) = position_of(&references, "odd:");
+    let errors = error_lines(&run);
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0].starts_with(&format!("references.yaml:{line}:1: error: reference `odd`: ")),
+        "{}",
+        run.stderr
     );
 }
