@@ -94,7 +94,7 @@ pub fn parse_references(
             continue;
         };
         let line = lines.get(&key).copied().unwrap_or(1);
-        match parse_entry(&path, &key, line, value) {
+        match parse_entry(&path, &file.text, &key, line, value) {
             Ok(entry) => {
                 diagnostics.extend(identifier_problems(&path, &file.text, line, &entry));
                 library.push(&entry);
@@ -161,6 +161,7 @@ fn read_style(config: &CitationsConfig, diagnostics: &mut Diagnostics) -> Option
 /// One reference, parsed by Hayagriva, its key checked.
 fn parse_entry(
     path: &Path,
+    text: &str,
     key: &str,
     line: usize,
     value: Value,
@@ -178,15 +179,41 @@ fn parse_entry(
     let mut single = Mapping::new();
     single.insert(Value::String(key.to_string()), value);
     let library: Library = serde_yaml::from_value(Value::Mapping(single)).map_err(|err| {
+        let (message, help) = explain(&err.to_string());
+        // An unknown value (`type: Nonsense`) is found in the entry.
+        let (at_line, col) = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.starts_with("unknown variant"))
+            .map_or((line, 1), |value| value_position(text, line, value));
         vec![
-            Diagnostic::error(path, format!("reference `{key}`: {err}"))
-                .at(line, 1)
-                .with_help("see the Hayagriva file format: each reference has a `type` and fields such as `title`, `author`, `date`, `url`, `serial-number: { doi: …, pmid: … }`"),
+            Diagnostic::error(path, format!("reference `{key}`: {message}"))
+                .at(at_line, col)
+                .with_help(help),
         ]
     })?;
     library.get(key).cloned().ok_or_else(|| {
         vec![Diagnostic::error(path, format!("reference `{key}` could not be read")).at(line, 1)]
     })
+}
+
+/// Hayagriva's complaint, with a long list of choices (each written in two
+/// cases) moved to the help, once each.
+fn explain(error: &str) -> (String, String) {
+    let format = "see the Hayagriva file format: each reference has a `type` and fields such as `title`, `author`, `date`, `url`, `serial-number: { doi: …, pmid: … }`";
+    match error.split_once(", expected one of ") {
+        Some((message, choices)) => {
+            let lower: Vec<&str> = choices
+                .split(", ")
+                .filter(|c| !c.trim_matches('`').starts_with(char::is_uppercase))
+                .collect();
+            (
+                message.to_string(),
+                format!("write one of {}", lower.join(", ")),
+            )
+        }
+        None => (error.to_string(), format.to_string()),
+    }
 }
 
 /// What a reference key may hold: what a citation `[@key]` can name.

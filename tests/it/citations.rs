@@ -308,12 +308,14 @@ fn an_unreadable_entry_is_an_error_at_its_key_and_citing_it_adds_none() {
     site.file("references.yaml", &references);
     let run = site.build(&[]);
     run.assert_code(1);
-    let (line, _) = position_of(&references, "odd:");
-    let errors = error_lines(&run);
-    assert_eq!(errors.len(), 1, "{}", run.stderr);
-    assert!(
-        errors[0].starts_with(&format!("references.yaml:{line}:1: error: reference `odd`: ")),
+    let (line, col) = position_of(&references, "Nonsense");
+    assert_eq!(
+        error_lines(&run),
+        [format!(
+            "references.yaml:{line}:{col}: error: reference `odd`: unknown variant `Nonsense`"
+        )],
         "{}",
         run.stderr
     );
+    run.assert_stderr_has("write one of `article`, `chapter`");
 }
