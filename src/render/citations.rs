@@ -127,7 +127,7 @@ fn covered(text: &[Range<usize>], first: usize, end: usize) -> bool {
     reach > end
 }
 
-/// The citation between the brackets (`inner` is its content's range):
+/// The citation between the brackets (`start..end` is what they hold):
 /// `None` when it is not one (an item without a key), an error when it is
 /// one with a mistake.
 fn parse(body: &str, start: usize, end: usize) -> Option<Result<Cite, CallError>> {
