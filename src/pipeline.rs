@@ -16,6 +16,7 @@ use crate::load::config::{BaseUrl, Config};
 use crate::load::data::parse_data;
 use crate::load::discover::{Sources, load_sources};
 use crate::load::read_config;
+use crate::load::references::parse_references;
 use crate::names::{CONFIG_FILE, DEFAULT_OUTPUT_DIR};
 use crate::output::image_cache::ImageCache;
 use crate::output::plan::{CopiedFiles, OutputPlan, RenderText, Written, plan_output};
@@ -224,12 +225,17 @@ pub fn assemble_site(
         images,
         static_images,
         git_dates,
+        references,
     } = sources;
+    let references = references
+        .and_then(|file| parse_references(&file, &config.citations, diagnostics))
+        .map(Arc::new);
     let data = Arc::new(parse_data(&data, diagnostics));
     let components = Components::new(&templates, &data, diagnostics);
     let Loaded { mut site, bodies } =
         load_site(config, markdown, &git_dates, assets, options, diagnostics);
     place_images(&mut site, images, static_images);
+    site.references = references;
     let static_paths: Vec<&Path> = static_files.keys().map(PathBuf::as_path).collect();
     let files = Arc::new(OutputFiles::new(&site, &static_paths));
     let mut rendering = render_and_link(&site, bodies, &files, &components, diagnostics);
@@ -258,7 +264,12 @@ pub fn assemble_site(
         let first_job = renderer.files().count();
         for id in 0..site.pages.len() {
             let origin = PathBuf::from(CONFIG_FILE);
-            plan.add_rendered(search::fragment_path(id), origin, first_job + id, diagnostics);
+            plan.add_rendered(
+                search::fragment_path(id),
+                origin,
+                first_job + id,
+                diagnostics,
+            );
         }
     }
     Assembled {

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::diagnostic::Error;
 use crate::live::incremental::Session;
+use crate::load::config::DEFAULT_REFERENCES;
 use crate::load::discover::{is_ignored, read_text_file};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
 use crate::pipeline::{BuildOptions, BuildSummary, failure_report};
@@ -394,6 +395,27 @@ fn active_theme(root: &Path) -> Result<Option<String>, ()> {
     }
 }
 
+/// The references file's name: site.yaml's `citations.references`, else
+/// `references.yaml`. Its edit takes a full build.
+fn references_file(root: &Path) -> String {
+    let named = || -> Option<String> {
+        let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        if crate::load::yaml::too_deep(&text).is_some() {
+            return None;
+        }
+        let config: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+        Some(
+            config
+                .get("citations")?
+                .get("references")?
+                .as_str()?
+                .to_string(),
+        )
+    };
+    named().unwrap_or_else(|| DEFAULT_REFERENCES.to_string())
+}
+
 /// Which event paths are changes to the site.
 struct ChangeFilter {
     /// Canonical.
@@ -420,7 +442,7 @@ impl ChangeFilter {
         let (Some(first), Some((last, folders))) = (names.first(), names.split_last()) else {
             return false;
         };
-        if names.len() == 1 && first == CONFIG_FILE {
+        if names.len() == 1 && (first == CONFIG_FILE || *first == references_file(&self.root)) {
             return true;
         }
         WATCHED_DIRS.contains(&first.as_str())

@@ -29,6 +29,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "images",
     "external_links",
     "dates",
+    "citations",
     "extra",
 ];
 
@@ -61,6 +62,7 @@ pub struct Config {
     pub dates: DateSource,
     /// Where `dates` is written in site.yaml, for the warnings of `dates: git`.
     pub dates_position: (usize, usize),
+    pub citations: CitationsConfig,
     pub extra: serde_yaml::Value,
 }
 
@@ -77,6 +79,38 @@ pub enum DateSource {
 
 /// The values of `dates:`, for the JSON schema and the error's help.
 pub const DATE_SOURCES: &[&str] = &["front_matter", "git"];
+
+/// The fields of `citations:`.
+pub const CITATIONS_KEYS: &[&str] = &["references", "style"];
+/// The references file used when `citations.references` does not name one.
+pub const DEFAULT_REFERENCES: &str = "references.yaml";
+/// A numeric style common in medicine: the AMA Manual of Style. (Hayagriva
+/// 0.10's NLM/Vancouver style leaves the authors out of the list.)
+pub const DEFAULT_STYLE: &str = "american-medical-association";
+
+/// Where the site's references are and how citations look.
+#[derive(Debug, Clone)]
+pub struct CitationsConfig {
+    /// The references file named in site.yaml, relative to the site root;
+    /// `None`: `references.yaml` if the site has one (citations are off
+    /// without a references file).
+    pub references: Option<String>,
+    pub references_position: (usize, usize),
+    /// A bundled CSL style's name (`vancouver`, `apa`, …).
+    pub style: String,
+    pub style_position: (usize, usize),
+}
+
+impl Default for CitationsConfig {
+    fn default() -> Self {
+        CitationsConfig {
+            references: None,
+            references_position: (1, 1),
+            style: DEFAULT_STYLE.to_string(),
+            style_position: (1, 1),
+        }
+    }
+}
 
 /// The fields of `review:`, for the JSON schema and the parser.
 pub const REVIEW_KEYS: &[&str] = &["interval", "warn_before", "required"];
@@ -392,6 +426,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let dates = fields
         .take("dates", "`front_matter` or `git`")
         .unwrap_or_default();
+    let citations = read_citations(&mut fields);
     let extra = fields
         .take_value("extra")
         .unwrap_or(serde_yaml::Value::Mapping(Default::default()));
@@ -424,6 +459,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
             external_links,
             dates,
             dates_position,
+            citations,
             extra,
         }),
         _ => Err(diagnostics),
@@ -612,6 +648,67 @@ fn read_reading_level(fields: &mut Fields) -> ReadingLevel {
             ReadingLevel::default()
         }
     }
+}
+
+fn read_citations(fields: &mut Fields) -> CitationsConfig {
+    let mut citations = CitationsConfig {
+        style_position: fields.value_position("citations"),
+        references_position: fields.value_position("citations"),
+        ..CitationsConfig::default()
+    };
+    let Some(value) = fields.take_value("citations") else {
+        return citations;
+    };
+    let serde_yaml::Value::Mapping(map) = value else {
+        fields.value_error(
+            "citations",
+            "`citations` must be a mapping such as `{ references: references.yaml, style: vancouver }`"
+                .into(),
+            None,
+        );
+        return citations;
+    };
+    for (key, value) in map {
+        let key = key.as_str().unwrap_or_default().to_string();
+        let Some(known) = CITATIONS_KEYS.iter().find(|k| **k == key) else {
+            let help = match suggest(&key, CITATIONS_KEYS.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the citations keys are: {}", CITATIONS_KEYS.join(", ")),
+            };
+            let position = fields.nested_key_position("citations", &key);
+            fields.error_at(
+                position,
+                format!("unknown `citations` key `{key}`"),
+                Some(help),
+            );
+            continue;
+        };
+        let position = fields.nested_value_position("citations", known);
+        let text = match value {
+            serde_yaml::Value::String(text) if !text.trim().is_empty() => text,
+            _ => {
+                let help = if *known == "style" {
+                    "name a bundled CSL style, such as `vancouver`, `american-medical-association` or `apa`"
+                } else {
+                    "name a file in the site folder, such as `references.yaml`"
+                };
+                fields.error_at(
+                    position,
+                    format!("`citations.{known}` must be text"),
+                    Some(help.into()),
+                );
+                continue;
+            }
+        };
+        if *known == "style" {
+            citations.style = text;
+            citations.style_position = position;
+        } else {
+            citations.references = Some(text);
+            citations.references_position = position;
+        }
+    }
+    citations
 }
 
 fn read_images(fields: &mut Fields) -> Option<ImagesConfig> {

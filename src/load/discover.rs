@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
-use crate::load::config::{Config, DateSource};
+use crate::load::config::{Config, DEFAULT_REFERENCES, DateSource};
 use crate::load::data::DataFile;
 use crate::load::git::{GitDates, git_dates};
 use crate::load::images::{ImageHeaders, read_headers};
@@ -41,6 +41,16 @@ pub struct Sources {
     /// With `dates: git`: when each Markdown file was first and last
     /// committed (keys as `markdown`'s paths).
     pub git_dates: GitDates,
+    /// The references file for citations, when the site has one.
+    pub references: Option<ReferencesFile>,
+}
+
+/// The site's references file, as read.
+#[derive(Debug, Clone)]
+pub struct ReferencesFile {
+    /// Relative to the site root (`references.yaml`).
+    pub rel_path: PathBuf,
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +90,7 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
             sources.data.push(DataFile { rel_path, text });
         }
     }
+    sources.references = read_references(root, config, diagnostics);
     let mut layers = Vec::new();
     if let Some(theme) = &config.theme {
         let theme_dir = root.join(THEMES_DIR).join(theme);
@@ -118,6 +129,53 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
         sources.git_dates = git_dates(&content_dir, &sources.markdown, position, diagnostics);
     }
     sources
+}
+
+/// The references file site.yaml names, or `references.yaml` when the site
+/// has one. It must be a file in the site folder itself, where the watcher
+/// of `knead serve` sees it change.
+fn read_references(
+    root: &Path,
+    config: &Config,
+    diagnostics: &mut Diagnostics,
+) -> Option<ReferencesFile> {
+    let citations = &config.citations;
+    let name = citations
+        .references
+        .as_deref()
+        .unwrap_or(DEFAULT_REFERENCES);
+    let (line, col) = citations.references_position;
+    let plain = Path::new(name).file_name() == Some(name.as_ref()) && name != "..";
+    if !plain {
+        diagnostics.push(
+            Diagnostic::error(
+                CONFIG_FILE,
+                format!("`citations.references` must name a file in the site folder, not {name:?}"),
+            )
+            .at(line, col)
+            .with_help("put the references file beside site.yaml and write its name, such as `references.yaml`"),
+        );
+        return None;
+    }
+    let path = root.join(name);
+    if citations.references.is_none() && !path.exists() {
+        return None;
+    }
+    if !path.exists() {
+        diagnostics.push(
+            Diagnostic::error(CONFIG_FILE, format!("references file {name:?} not found"))
+                .at(line, col)
+                .with_help(format!(
+                    "create {name} beside site.yaml, or remove `citations.references`"
+                )),
+        );
+        return None;
+    }
+    let text = read_text(root, &path, diagnostics)?;
+    Some(ReferencesFile {
+        rel_path: PathBuf::from(name),
+        text,
+    })
 }
 
 fn missing_theme(root: &Path, theme: &str) -> Diagnostic {

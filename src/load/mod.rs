@@ -12,6 +12,7 @@ pub mod discover;
 pub mod front_matter;
 pub mod git;
 pub mod images;
+pub mod references;
 pub(crate) mod yaml;
 
 use std::path::Path;

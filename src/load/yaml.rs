@@ -438,6 +438,14 @@ fn parse_line_column(text: &str) -> Option<(usize, usize, usize)> {
     Some((line, col, consumed))
 }
 
+/// Each top-level key of `text` with its 1-based line, keyed by name.
+pub(crate) fn top_level_key_lines(text: &str) -> HashMap<String, usize> {
+    key_positions(text, Origin { first_line: 1 })
+        .into_iter()
+        .map(|(key, position)| (key, position.line))
+        .collect()
+}
+
 /// Finds top-level keys by their lines. Block-style front matter puts every
 /// top-level key at column 1, which is all authors write in practice; keys not
 /// found this way fall back to the fragment's first line.

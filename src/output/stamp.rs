@@ -76,6 +76,10 @@ pub fn input_digest(inputs: &DigestInputs<'_>, sources: &Sources) -> String {
         field("data", file.rel_path.to_string_lossy().as_bytes());
         field("text", file.text.as_bytes());
     }
+    if let Some(file) = &sources.references {
+        field("references", file.rel_path.to_string_lossy().as_bytes());
+        field("text", file.text.as_bytes());
+    }
     for (name, template) in &sources.templates {
         field("template", name.as_bytes());
         field("text", template.text.as_bytes());

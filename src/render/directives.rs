@@ -21,6 +21,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use super::citations::{self, Cite};
+
 /// How a component is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
@@ -66,6 +68,8 @@ pub struct Prepared {
     pub calls: Vec<Call>,
     pub map: OffsetMap,
     pub errors: Vec<CallError>,
+    /// The citations, numbered as their markers are (see `citations`).
+    pub cites: Vec<Cite>,
 }
 
 /// A marker in the rewritten text; the number is the call's index.
@@ -83,8 +87,22 @@ const CLOSE: &str = "<!--knead-close ";
 const LEAF: &str = "<!--knead-leaf ";
 const INLINE_OPEN: &str = "<knead-call n=\"";
 const INLINE_CLOSE: &str = "</knead-call>";
+/// A citation becomes an element with nothing inside, which can never
+/// start an HTML block, even alone on a line.
+const CITE_OPEN: &str = "<knead-cite n=\"";
+const CITE_CLOSE: &str = "</knead-cite>";
 /// What no author text may hold, so that a marker is always knead's.
-const RESERVED: [&str; 2] = ["<!--knead-", "<knead-call"];
+const RESERVED: [&str; 3] = ["<!--knead-", "<knead-call", "<knead-cite"];
+
+/// What a citation's marker is: the number of the citation it opens, or
+/// `None` for its closing tag.
+pub fn cite_marker(html: &str) -> Option<Option<usize>> {
+    if html == CITE_CLOSE {
+        return Some(None);
+    }
+    let number = html.strip_prefix(CITE_OPEN)?.strip_suffix("\">")?;
+    number.parse().ok().map(Some)
+}
 
 impl Marker {
     /// The marker an HTML event holds, if it is one.
@@ -124,11 +142,18 @@ impl OffsetMap {
 }
 
 /// Finds the calls in `body` and rewrites them into markers. `is_block`
-/// says whether a name is a block component (for code fences). A body with no
-/// colon is returned as it is.
-pub fn prepare(body: &str, options: Options, is_block: &dyn Fn(&str) -> bool) -> Prepared {
+/// says whether a name is a block component (for code fences); with
+/// `cite`, citations are found too. A body with no colon (and, with `cite`,
+/// no `@`) is returned as it is.
+pub fn prepare(
+    body: &str,
+    options: Options,
+    is_block: &dyn Fn(&str) -> bool,
+    cite: bool,
+) -> Prepared {
     let mut prepared = Prepared::default();
-    if !body.contains(':') && !body.contains("```") && !body.contains("~~~") {
+    let cite = cite && body.contains('@');
+    if !cite && !body.contains(':') && !body.contains("```") && !body.contains("~~~") {
         prepared.text = body.to_string();
         return prepared;
     }
@@ -192,11 +217,20 @@ pub fn prepare(body: &str, options: Options, is_block: &dyn Fn(&str) -> bool) ->
         });
     }
     dedent_bodies(body, &edits.clone_pairs(), &mut edits);
+    let mut taken = Vec::new();
     for call in scan.inline_calls(&mut prepared.errors) {
         let index = prepared.calls.len();
+        taken.push(call.open.end - 1);
         edits.push(call.open.clone(), format!("{INLINE_OPEN}{index}\">"));
         edits.push(call.close.clone(), INLINE_CLOSE.to_string());
         prepared.calls.push(call.call);
+    }
+    if cite {
+        for (range, found) in citations::find(body, &scan.text, &taken, &mut prepared.errors) {
+            let index = prepared.cites.len();
+            edits.push(range, format!("{CITE_OPEN}{index}\">{CITE_CLOSE}"));
+            prepared.cites.push(found);
+        }
     }
     for (name, name_offset, attrs) in scan.fences {
         if !is_block(&name) {
@@ -671,7 +705,7 @@ mod tests {
     use super::*;
 
     fn prepare_all(body: &str) -> Prepared {
-        prepare(body, Options::empty(), &|name| name == "block")
+        prepare(body, Options::empty(), &|name| name == "block", false)
     }
 
     #[test]

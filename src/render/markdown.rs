@@ -11,11 +11,13 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
+use super::citations::{self, PageCitations, Reference};
 use super::components::{self, Components};
 use super::directives::{self, OffsetMap};
 use super::reading::{self, Reading};
 use crate::diagnostic::{Diagnostic, LineCursor};
 use crate::load::config::MarkdownConfig;
+use crate::load::references::References;
 use crate::render::highlight::{self, CodeInfo};
 use crate::slug::slugify;
 
@@ -50,6 +52,10 @@ pub struct Rendered {
     pub component_errors: Vec<Diagnostic>,
     /// Fenced code blocks whose language knead has no grammar for.
     pub unknown_languages: Vec<UnknownLanguage>,
+    /// The page's reference list (see `citations`).
+    pub references: Vec<Reference>,
+    /// Every key the page's citations name, known or not, in order.
+    pub cited_keys: Vec<String>,
 }
 
 /// A fenced block left plain because its language is unknown.
@@ -163,19 +169,31 @@ pub fn render_markdown(
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
 ) -> Rendered {
-    render_with_components(body, config, links, &Components::default())
+    render_with_components(body, config, links, &Components::default(), None)
 }
 
-/// `render_markdown` for a body that may call components (see `directives`).
+/// `render_markdown` for a body that may call components (see `directives`)
+/// and cite `references`.
 pub fn render_with_components(
     body: &str,
     config: &MarkdownConfig,
     links: &mut dyn LinkResolver,
     components: &Components,
+    references: Option<&References>,
 ) -> Rendered {
-    let prepared = directives::prepare(body, parser_options(config), &|name| {
-        components.is_block(name)
-    });
+    let prepared = directives::prepare(
+        body,
+        parser_options(config),
+        &|name| components.is_block(name),
+        references.is_some(),
+    );
+    let mut call_errors = prepared.errors.clone();
+    let cited = match references {
+        Some(references) if !prepared.cites.is_empty() => {
+            citations::render(&prepared.cites, references, &mut call_errors)
+        }
+        _ => PageCitations::default(),
+    };
     let mut headings = HeadingIds::default();
     let mut text = PlainText::default();
     let mut steps = StepsList::default();
@@ -195,6 +213,7 @@ pub fn render_with_components(
         &mut missing_alt,
         None,
     );
+    let resolved = write_citations(resolved, &cited.html);
     let mut parser = resolved.into_iter();
     while let Some(event) = parser.next() {
         text.observe(&event);
@@ -231,7 +250,6 @@ pub fn render_with_components(
         events.push(Event::End(TagEnd::Heading(level)));
         text.end_block();
     }
-    let mut call_errors = prepared.errors.clone();
     let events = components::expand(events, &prepared, components, links, &mut call_errors);
     let mut html_out = String::with_capacity(body.len() * 3 / 2);
     let events = write_images(events, images, true);
@@ -262,6 +280,53 @@ pub fn render_with_components(
         images_without_alt: missing_alt.positions(body),
         reading: reading::measure(&prepared.text, parser_options(config), &prepared.map, body),
         component_errors: call_errors_at(body, call_errors),
+        references: cited.references,
+        cited_keys: prepared
+            .cites
+            .iter()
+            .flat_map(|cite| cite.items.iter().map(|item| item.key.clone()))
+            .collect(),
+    }
+}
+
+/// Replaces each citation's marker with the citation as the style writes it.
+/// A superscript citation takes the place of the space before it, as in
+/// print (`a little¹`, not `a little ¹`).
+fn write_citations<'a>(events: Vec<Event<'a>>, html: &[String]) -> Vec<Event<'a>> {
+    if html.is_empty() {
+        return events;
+    }
+    let mut out: Vec<Event<'a>> = Vec::with_capacity(events.len());
+    for event in events {
+        let marker = match &event {
+            Event::InlineHtml(tag) => directives::cite_marker(tag),
+            _ => None,
+        };
+        match marker {
+            None => out.push(event),
+            Some(None) => {}
+            Some(Some(n)) => {
+                let citation = html.get(n).cloned().unwrap_or_default();
+                if citations::is_superscript(&citation) {
+                    trim_space_before(&mut out);
+                }
+                out.push(Event::InlineHtml(CowStr::from(citation)));
+            }
+        }
+    }
+    out
+}
+
+/// Removes the line break or spaces that end `events`.
+fn trim_space_before(events: &mut Vec<Event<'_>>) {
+    if matches!(events.last(), Some(Event::SoftBreak)) {
+        events.pop();
+    }
+    if let Some(Event::Text(text)) = events.last_mut() {
+        let trimmed = text.trim_end();
+        if trimmed.len() != text.len() {
+            *text = CowStr::from(trimmed.to_string());
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! pages chosen (`related`). Pages render in parallel; the result is in page
 //! order whatever the threads did.
 
+pub mod citations;
 pub mod components;
 pub mod directives;
 pub mod highlight;
@@ -137,7 +138,9 @@ pub fn render_page(
 ) -> (Rendered, PageLinksFound) {
     let mut links = PageLinks::new(index, id, body);
     let options = site.config.markdown;
-    let mut rendered = markdown::render_with_components(body, &options, &mut links, components);
+    let references = site.references.as_deref();
+    let mut rendered =
+        markdown::render_with_components(body, &options, &mut links, components, references);
     let page = site.page(id);
     for error in rendered.component_errors.drain(..) {
         let (line, col) = page.file_position(error.line, error.col);

@@ -194,7 +194,7 @@ mod tests {
 
     fn reading(markdown: &str) -> Reading {
         let options = Options::ENABLE_TABLES;
-        let prepared = directives::prepare(markdown, options, &|_| false);
+        let prepared = directives::prepare(markdown, options, &|_| false, false);
         measure(&prepared.text, options, &prepared.map, markdown)
     }
 

@@ -88,6 +88,7 @@ pub fn load_site(
         taxonomies,
         drafts,
         images: HashMap::new(),
+        references: None,
     };
     Loaded { site, bodies }
 }

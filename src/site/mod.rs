@@ -11,12 +11,14 @@ pub mod taxonomy;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::line_col;
 use crate::load::config::Config;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::FrontMatter;
 use crate::load::images::ImageFile;
+use crate::load::references::References;
 use crate::names::{CONFIG_FILE, CONTENT_DIR, GENERATED_FILES, PAGER_DIR};
 
 pub type PageId = usize;
@@ -161,6 +163,9 @@ pub struct Site {
     /// Every image a link can reach (assets, then static files), by the
     /// site path links resolve to.
     pub images: HashMap<String, ImageFile>,
+    /// The references pages cite; `None` when the site has no references
+    /// file (then `[@key]` is plain text).
+    pub references: Option<Arc<References>>,
 }
 
 impl Site {

@@ -15,6 +15,7 @@ use crate::load::data::SiteData;
 use crate::load::discover::slash_path;
 use crate::load::front_matter::Reviewer;
 use crate::render::Rendering;
+use crate::render::citations::Reference;
 use crate::render::markdown::TocItem;
 use crate::site::{Page, PageId, Pagination, Site, TaxonomyTerms};
 
@@ -210,6 +211,8 @@ struct PageContext<'a> {
     reviewed_by: Option<&'a Reviewer>,
     /// `next_review`, or `reviewed` plus site.yaml's `review.interval`.
     next_review: Option<String>,
+    /// The page's reference list, in the citation style's order.
+    references: &'a [Reference],
     extra: &'a serde_yaml::Value,
 }
 
@@ -472,6 +475,7 @@ fn page_value(site: &Site, rendering: &Rendering, id: PageId, content: &str) -> 
             .review
             .next_review(page.meta.reviewed.as_ref(), page.meta.next_review.as_ref())
             .map(|date| date.to_string()),
+        references: &rendered.references,
         extra: &page.meta.extra,
     };
     Value::from_serializable(&context)

@@ -12,7 +12,7 @@
 //! section holding only drafts is empty. Descriptions, alt text and titles are
 //! checked on drafts too, so they are ready when published.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -190,6 +190,7 @@ fn site_warnings(
     links_to_drafts(site, &rendering.links, &published, diagnostics);
     empty_sections(site, &published, diagnostics);
     duplicate_titles(site, diagnostics);
+    uncited_references(site, rendering, diagnostics);
     for (page, rendered) in site.pages.iter().zip(&rendering.pages) {
         if has_file(page) {
             missing_description(page, diagnostics);
@@ -197,6 +198,34 @@ fn site_warnings(
             review_due(site, page, today, diagnostics);
             reading_level(site, page, rendered, diagnostics);
             unknown_languages(page, rendered, diagnostics);
+        }
+    }
+}
+
+/// References in the references file that no page cites: a source kept
+/// after the claim it backed was removed, or a key misspelt on both sides.
+fn uncited_references(site: &Site, rendering: &Rendering, diagnostics: &mut Diagnostics) {
+    let Some(references) = &site.references else {
+        return;
+    };
+    let cited: HashSet<&str> = rendering
+        .pages
+        .iter()
+        .flat_map(|rendered| rendered.cited_keys.iter().map(String::as_str))
+        .collect();
+    for (key, line) in &references.keys {
+        if !cited.contains(key.as_str()) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    &references.path,
+                    format!("reference `{key}` is never cited"),
+                )
+                .at(*line, 1)
+                .with_help(format!(
+                    "cite it in a page as [@{key}], or remove it from {}",
+                    references.path.display()
+                )),
+            );
         }
     }
 }

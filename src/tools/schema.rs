@@ -284,12 +284,39 @@ fn site_property(key: &str) -> Value {
             "default": "front_matter",
             "description": "Where pages get the `date` and `updated` their front matter leaves out: `git` takes them from the first and last commit of each page's file (renames followed); front matter always wins.",
         }),
+        "citations" => citations_property(),
         "extra" => json!({
             "type": "object",
             "description": "Free-form values, passed to templates as `site.extra`.",
         }),
         _ => json!({}),
     }
+}
+
+fn citations_property() -> Value {
+    let mut styles: Vec<&str> = hayagriva::archive::ArchivedStyle::all()
+        .iter()
+        .flat_map(|style| style.names().iter().copied())
+        .collect();
+    styles.sort_unstable();
+    json!({
+        "type": "object",
+        "description": "Citations in Markdown (`[@key]`, `[see @a, p. 12; @b]`) and each page's reference list.",
+        "properties": {
+            "references": {
+                "type": "string",
+                "default": config::DEFAULT_REFERENCES,
+                "description": "The Hayagriva YAML file of references, beside site.yaml; citations are on when it exists.",
+            },
+            "style": {
+                "type": "string",
+                "enum": styles,
+                "default": config::DEFAULT_STYLE,
+                "description": "The bundled CSL style citations and reference lists are written in (`american-medical-association`, `apa`, …).",
+            },
+        },
+        "additionalProperties": false,
+    })
 }
 
 fn review_property() -> Value {
@@ -566,6 +593,7 @@ mod tests {
             ("interval" | "warn_before", _) => json!("3y"),
             ("widths", _) => json!([480, 960]),
             ("timeout" | "cache_for", _) => json!("10s"),
+            ("style", _) => json!("apa"),
             (_, _) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),
@@ -610,6 +638,7 @@ mod tests {
             (nested("review"), config::REVIEW_KEYS),
             (nested("reading_level"), config::READING_LEVEL_KEYS),
             (nested("external_links"), config::EXTERNAL_LINKS_KEYS),
+            (nested("citations"), config::CITATIONS_KEYS),
         ];
         for (props, keys) in expected {
             for key in keys {

@@ -1195,6 +1195,33 @@ function checkAxeAndScreenshots() {
       if (!(await page.locator('pre.code span.k').count())) problems.push('no highlighted code on code-sample/');
       problems.push(...describeViolations(await runAxe(page)));
     });
+    // A page with citations: each citation links to its entry in the
+    // reference list, which comes into view; axe on screen and in print.
+    check(`citations and reference list ${theme}`, async (problems, onCleanup) => {
+      const page = await openPage(onCleanup, theme);
+      await goto(page, 'guides/what-the-research-says/', problems);
+      const link = page.locator('.prose .citation a').first();
+      if (!(await link.count())) {
+        problems.push('no citation on guides/what-the-research-says/');
+        return;
+      }
+      const href = await link.getAttribute('href');
+      if (!(await page.locator(`.references li${href}`).count())) problems.push(`citation ${href} has no entry in the reference list`);
+      await link.click();
+      const shown = await until(page, () => {
+        const li = document.querySelector('.references li:target');
+        if (!li) return false;
+        const box = li.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight;
+      });
+      if (!shown) problems.push(`following ${href} did not bring its reference into view`);
+      if (!(await page.locator('.references a[href^="https://doi.org/"]').count())) problems.push('no DOI linked in the reference list');
+      await page.screenshot({ path: screenshotPath('references', DESKTOP.width, theme) });
+      problems.push(...describeViolations(await runAxe(page)));
+      await page.emulateMedia({ media: 'print' });
+      if (!(await page.locator('.references').isVisible())) problems.push('the reference list does not print');
+      problems.push(...describeViolations(await runAxe(page)));
+    });
     check(`axe search results ${theme}`, async (problems, onCleanup) => {
       const page = await openPage(onCleanup, theme);
       await goto(page, '', problems);

@@ -561,19 +561,24 @@ fn every_technique_page_has_a_drawing_with_alt_text_and_links_to_safety() {
     }
 }
 
-/// The research page lists its sources with their identifiers: the Cochrane
-/// review and the ACP guideline, the American Family Physician summary that
-/// gives the guideline's time spans, and NICE NG59 beside the NHS page its
-/// "only with exercise" condition was read on (NG59's own text was not).
+/// The research page cites its sources from references.yaml, and its
+/// generated reference list gives their identifiers: the Cochrane review and
+/// the ACP guideline, the American Family Physician summary that gives the
+/// guideline's time spans, and NICE NG59 beside the NHS page its "only with
+/// exercise" condition was read on (NG59's own text was not).
 #[test]
 fn research_page_cites_the_verified_sources() {
     let site = TestSite::bundled();
     site.build(&[]).assert_ok();
     let html = site.output("guides/what-the-research-says/index.html");
     let sources = html
-        .split("id=\"sources\"")
+        .split("<section class=\"references\"")
         .nth(1)
-        .expect("a Sources heading");
+        .expect("a reference list");
+    assert!(
+        html.contains("<span class=\"citation\"><a href=\"#ref-furlan2015\">"),
+        "the Cochrane review is cited in the text"
+    );
     for needle in [
         "Furlan AD, Giraldo M, Baskwill A, Irvin E, Imamura M",
         "https://doi.org/10.1002/14651858.CD001929.pub3",

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::harness::{TestSite, Watch, page};
 
 /// Writes `text` to `rel` as editors that save atomically do.
-fn save(site: &TestSite, rel: &str, text: &str) {
+pub(crate) fn save(site: &TestSite, rel: &str, text: &str) {
     let path = site.path(rel);
     let temporary = path.with_file_name(".knead-test-save.tmp");
     fs::write(&temporary, text).expect("write temporary");
@@ -34,7 +34,7 @@ fn output_folder_id(site: &TestSite) -> u64 {
 /// The output, minus the marker (its stamp differs by design), against a
 /// fresh full build of the same sources.
 #[track_caller]
-fn assert_same_as_full_build(site: &TestSite) {
+pub(crate) fn assert_same_as_full_build(site: &TestSite) {
     let _ = fs::remove_dir_all(site.path("fresh"));
     site.build(&["--output", "fresh"]).assert_ok();
     let without_marker = |files: Vec<(PathBuf, Vec<u8>)>| -> Vec<(PathBuf, Vec<u8>)> {

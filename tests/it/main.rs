@@ -11,6 +11,7 @@ mod build_output;
 mod bundled_site;
 mod bundled_theme;
 mod check;
+mod citations;
 mod components;
 mod content_errors;
 mod differential;

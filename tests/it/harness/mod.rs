@@ -115,13 +115,16 @@ impl TestSite {
         }
     }
 
-    /// A copy of the repository's own site: site.yaml, content/ and themes/.
+    /// A copy of the repository's own site: site.yaml, references.yaml,
+    /// content/ and themes/.
     pub fn bundled() -> TestSite {
         let site = TestSite {
             dir: tempfile::tempdir().expect("temp dir"),
         };
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        fs::copy(repo.join("site.yaml"), site.path("site.yaml")).expect("copy site.yaml");
+        for file in ["site.yaml", "references.yaml"] {
+            fs::copy(repo.join(file), site.path(file)).expect("copy the site's files");
+        }
         for folder in ["content", "data", "templates", "themes"] {
             site.copy_tree(&repo.join(folder), folder);
         }
