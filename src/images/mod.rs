@@ -6,6 +6,8 @@
 //! is applied to the pixels, and nothing of the source's metadata is carried
 //! over, since the encoders write pixels only.
 
+mod webp;
+
 use std::io::Cursor;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
@@ -17,8 +19,9 @@ use crate::load::images::orientation_in;
 use crate::render::links::{Crop, ImageVariant};
 
 /// Bumped when the bytes made for the same source and settings change, so
-/// that caches made by an older knead are not used.
-pub const PROCESS_VERSION: u32 = 1;
+/// that caches made by an older knead are not used (2: WebP copies became
+/// lossy, through libwebp).
+pub const PROCESS_VERSION: u32 = 2;
 
 /// The copies `variants` of the image in `bytes`, encoded, in order.
 pub fn make_variants(bytes: &[u8], variants: &[&ImageVariant]) -> Result<Vec<Vec<u8>>, String> {
@@ -93,10 +96,7 @@ fn encode(image: DynamicImage, format: ImageOutput, quality: u8) -> Result<Vec<u
             rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, quality))
         }
         ImageOutput::Png => image.write_to(&mut Cursor::new(&mut out), ImageFormat::Png),
-        ImageOutput::Webp => {
-            let rgba = DynamicImage::ImageRgba8(image.to_rgba8());
-            rgba.write_to(&mut Cursor::new(&mut out), ImageFormat::WebP)
-        }
+        ImageOutput::Webp => return webp::encode(&image, quality),
     };
     written.map_err(|e| format!("cannot encode a resized copy: {e}"))?;
     Ok(out)

@@ -283,7 +283,7 @@ pub struct ImagesConfig {
     pub widths: Vec<u32>,
     #[serde(default)]
     pub format: ImageOutput,
-    /// JPEG quality, 1 to 100.
+    /// JPEG and WebP quality, 1 to 100 (100: lossless WebP).
     #[serde(default = "default_quality")]
     pub quality: u8,
     /// The `sizes` attribute: how wide the image is shown.
@@ -307,7 +307,7 @@ pub enum ImageOutput {
     Original,
     Jpeg,
     Png,
-    /// Lossless WebP (the encoder is pure Rust and has no lossy mode).
+    /// Lossy WebP at the quality; lossless at quality 100.
     Webp,
 }
 

@@ -542,7 +542,7 @@ pub struct ImageVariant {
     pub width: u32,
     pub height: u32,
     pub format: ImageOutput,
-    /// JPEG quality.
+    /// JPEG and WebP quality (100: lossless WebP).
     pub quality: u8,
     /// The part of the (upright) source to resize; `None`: all of it.
     pub crop: Option<Crop>,

@@ -399,14 +399,14 @@ fn images_property() -> Value {
                 }),
                 "format" => json!({
                     "enum": ["original", "jpeg", "png", "webp"],
-                    "description": "How the resized copies are encoded: the source's own format, or one for all (webp is lossless).",
+                    "description": "How the resized copies are encoded: the source's own format, or one for all (webp is lossy at `quality`, lossless at 100).",
                     "default": "original",
                 }),
                 "quality" => json!({
                     "type": "integer",
                     "minimum": 1,
                     "maximum": 100,
-                    "description": "JPEG quality of the resized copies.",
+                    "description": "JPEG and WebP quality of the resized copies (100: lossless WebP).",
                     "default": 80,
                 }),
                 "sizes" => json!({

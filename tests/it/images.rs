@@ -289,3 +289,132 @@ fn editing_a_page_with_images_while_watching_re_encodes_nothing() {
         "cached copies were written again"
     );
 }
+
+/// A PNG that encodes like a photo: a gradient under deterministic noise, so
+/// lossy encoders have detail to trade for size.
+pub fn photo_bytes(width: u32, height: u32) -> Vec<u8> {
+    let pixels = RgbImage::from_fn(width, height, |x, y| {
+        let noise = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663))
+            .wrapping_mul(2_654_435_761)
+            >> 24;
+        let shade = |base: u32| (base * 3 / 4 + noise / 4) as u8;
+        image::Rgb([shade(x * 255 / width), shade(y * 255 / height), shade(128)])
+    });
+    let mut bytes = Vec::new();
+    pixels
+        .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+        .expect("encode test photo");
+    bytes
+}
+
+/// A site whose page shows `photo.png` (800×600, photo-like) as WebP copies
+/// 480 wide at `quality`.
+fn webp_site(quality: u8) -> TestSite {
+    let site = TestSite::new();
+    site.file(
+        "site.yaml",
+        &format!(
+            "title: Test Site\nbase_url: https://example.org/\ntheme: t\n\
+             images: {{ widths: [480], format: webp, quality: {quality} }}\n"
+        ),
+    );
+    site.bytes("content/p/photo.png", &photo_bytes(800, 600));
+    site.file(
+        "content/p/index.md",
+        &page("title: P", "![A photo](photo.png)\n"),
+    );
+    site
+}
+
+/// The kind of a WebP file: the first chunk after `RIFF….WEBP` (`VP8 ` is
+/// lossy, `VP8L` lossless, `VP8X` extended).
+pub fn webp_kind(bytes: &[u8]) -> String {
+    assert!(bytes.len() > 16, "{} bytes", bytes.len());
+    assert_eq!(&bytes[..4], b"RIFF", "not a RIFF file");
+    assert_eq!(&bytes[8..12], b"WEBP", "not a WebP file");
+    String::from_utf8_lossy(&bytes[12..16]).into_owned()
+}
+
+fn built_webp(quality: u8) -> Vec<u8> {
+    let site = webp_site(quality);
+    site.build(&[]).assert_ok();
+    std::fs::read(site.path("output/p/photo-480w.webp")).expect("the WebP copy")
+}
+
+#[test]
+fn webp_copies_are_lossy_at_the_quality_and_lossless_at_100() {
+    let at_80 = built_webp(80);
+    assert_eq!(webp_kind(&at_80), "VP8 ");
+    let copy = image::load_from_memory(&at_80).expect("a decodable copy");
+    assert_eq!((copy.width(), copy.height()), (480, 360));
+    let at_30 = built_webp(30);
+    assert_eq!(webp_kind(&at_30), "VP8 ");
+    assert!(
+        at_30.len() * 10 < at_80.len() * 8,
+        "quality 30: {} bytes, quality 80: {} bytes",
+        at_30.len(),
+        at_80.len()
+    );
+    let at_100 = built_webp(100);
+    assert_eq!(webp_kind(&at_100), "VP8L");
+    assert!(at_100.len() > at_80.len());
+}
+
+#[test]
+fn the_same_photo_and_settings_give_the_same_webp_bytes() {
+    // Two sites, two caches: each encodes the copy itself.
+    let (first, second) = (built_webp(80), built_webp(80));
+    assert!(first == second, "two builds wrote different WebP copies");
+}
+
+/// knead before lossy WebP cached lossless copies under the same settings;
+/// the version in the cache names keeps a newer knead from serving them.
+#[test]
+fn a_lossless_copy_cached_by_an_older_knead_is_not_reused() {
+    let reference = webp_site(80);
+    reference.build(&[]).assert_ok();
+    let cached = cache_files(&reference);
+    assert_eq!(cached.len(), 1);
+    let name = &cached[0].0;
+    assert!(name.ends_with("-webp-q80-v2.webp"), "{name}");
+    // The name the previous version gave the same copy, holding what it made.
+    let old_name = name.replace("-v2.webp", "-v1.webp");
+    let lossless = built_webp(100);
+    let site = webp_site(80);
+    site.bytes(&format!(".knead-cache/images/{old_name}"), &lossless);
+    site.build(&[]).assert_ok();
+    let copy = std::fs::read(site.path("output/p/photo-480w.webp")).expect("copy");
+    assert_eq!(webp_kind(&copy), "VP8 ");
+    let names: Vec<String> = cache_files(&site).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, [name.as_str()], "the old copy is still cached");
+}
+
+#[test]
+fn a_copy_webp_cannot_hold_is_an_error_naming_the_image() {
+    let site = TestSite::new();
+    site.file(
+        "site.yaml",
+        "title: Test Site\nbase_url: https://example.org/\ntheme: t\n\
+         images: { widths: [20000], format: webp }\n",
+    );
+    // Wider than WebP allows; copied at its own width, below the configured.
+    site.bytes(
+        "content/p/wide.png",
+        &image_bytes(17_000, 1, ImageFormat::Png),
+    );
+    site.file(
+        "content/p/index.md",
+        &page("title: P", "![Wide](wide.png)\n"),
+    );
+    let run = site.build(&[]);
+    run.assert_code(1);
+    assert_eq!(
+        error_lines(&run),
+        [
+            "content/p/wide.png: error: cannot make resized copies of content/p/wide.png: \
+          cannot encode a 17000×1 copy as WebP, whose sides are at most 16383 pixels"
+        ],
+        "{}",
+        run.stderr
+    );
+}

@@ -5,7 +5,7 @@
 use image::ImageFormat;
 
 use crate::harness::{TestSite, page};
-use crate::images::{cache_files, image_bytes};
+use crate::images::{cache_files, image_bytes, photo_bytes, webp_kind};
 
 /// Calls `resize_image` from the page template, one line per call:
 /// `<name>=<url> <width>x<height>`.
@@ -235,4 +235,26 @@ fn an_edit_that_asks_for_a_new_copy_while_watching_makes_it() {
     let (url, size) = call(&site, "x");
     assert_eq!(size, "200x100");
     assert_eq!(decoded_size(&site, &url), (200, 100));
+}
+
+#[test]
+fn webp_copies_are_lossy_and_lossless_at_quality_100() {
+    let site = resizing_site();
+    site.file(
+        "themes/t/templates/page.html",
+        "{% set lossy = resize_image(path=\"img/photo.png\", width=200, format=\"webp\", quality=60) %}lossy={{ lossy.url }} {{ lossy.width }}x{{ lossy.height }}
+{% set exact = resize_image(path=\"img/photo.png\", width=200, format=\"webp\", quality=100) %}exact={{ exact.url }} {{ exact.width }}x{{ exact.height }}
+",
+    );
+    site.bytes("static/img/photo.png", &photo_bytes(400, 200));
+    site.build(&[]).assert_ok();
+    let read = |name: &str| {
+        let (url, size) = call(&site, name);
+        assert_eq!(size, "200x100", "{name}");
+        let rel = url.strip_prefix("/docs/").expect("under the base path");
+        std::fs::read(site.path("output").join(rel)).expect("the copy")
+    };
+    assert_eq!(webp_kind(&read("lossy")), "VP8 ");
+    assert_eq!(webp_kind(&read("exact")), "VP8L");
+    assert_eq!(decoded_size(&site, &call(&site, "lossy").0), (200, 100));
 }
