@@ -84,9 +84,8 @@ pub const DATE_SOURCES: &[&str] = &["front_matter", "git"];
 pub const CITATIONS_KEYS: &[&str] = &["references", "style"];
 /// The references file used when `citations.references` does not name one.
 pub const DEFAULT_REFERENCES: &str = "references.yaml";
-/// A numeric style common in medicine: the AMA Manual of Style. (Hayagriva
-/// 0.10's NLM/Vancouver style leaves the authors out of the list.)
-pub const DEFAULT_STYLE: &str = "american-medical-association";
+/// knead's numeric style, in the manner of medical journals.
+pub const DEFAULT_STYLE: &str = "numeric";
 
 /// Where the site's references are and how citations look.
 #[derive(Debug, Clone)]
@@ -96,7 +95,7 @@ pub struct CitationsConfig {
     /// without a references file).
     pub references: Option<String>,
     pub references_position: (usize, usize),
-    /// A bundled CSL style's name (`vancouver`, `apa`, …).
+    /// A bundled CSL style's name (`numeric` or `author-date`).
     pub style: String,
     pub style_position: (usize, usize),
 }
@@ -688,7 +687,7 @@ fn read_citations(fields: &mut Fields) -> CitationsConfig {
             serde_yaml::Value::String(text) if !text.trim().is_empty() => text,
             _ => {
                 let help = if *known == "style" {
-                    "name a bundled CSL style, such as `vancouver`, `american-medical-association` or `apa`"
+                    "name a bundled citation style: `numeric` or `author-date`"
                 } else {
                     "name a file in the site folder, such as `references.yaml`"
                 };

@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use hayagriva::archive::{ArchivedStyle, locales};
-use hayagriva::citationberg::{IndependentStyle, Locale, Style};
+use hayagriva::citationberg::{IndependentStyle, Locale, LocaleFile};
 use hayagriva::{Entry, Library};
 use serde_yaml::{Mapping, Value};
 
@@ -45,11 +44,25 @@ impl References {
     }
 }
 
-/// The locales are decoded once per process: `knead serve` builds again
+/// The styles bundled with knead, by the name site.yaml uses, and the
+/// English terms they use. knead writes its own: the CSL project's styles and
+/// locales are CC BY-SA, a licence knead does not ship.
+pub const STYLES: &[(&str, &str)] = &[
+    ("numeric", include_str!("csl/numeric.csl")),
+    ("author-date", include_str!("csl/author-date.csl")),
+];
+const LOCALE_EN: &str = include_str!("csl/en.xml");
+
+/// The English terms, decoded once per process: `knead serve` builds again
 /// and again.
 fn csl_locales() -> &'static [Locale] {
     static LOCALES: OnceLock<Vec<Locale>> = OnceLock::new();
-    LOCALES.get_or_init(locales)
+    LOCALES.get_or_init(|| {
+        LocaleFile::from_xml(LOCALE_EN)
+            .map(Locale::from)
+            .into_iter()
+            .collect()
+    })
 }
 
 /// Parses the references file with the style site.yaml names. Problems are
@@ -119,15 +132,17 @@ pub fn parse_references(
 /// The bundled CSL style named in site.yaml.
 fn read_style(config: &CitationsConfig, diagnostics: &mut Diagnostics) -> Option<IndependentStyle> {
     let (line, col) = config.style_position;
-    let names = || {
-        ArchivedStyle::all()
-            .iter()
-            .flat_map(|s| s.names().iter().copied())
-    };
-    let Some(archived) = ArchivedStyle::by_name(&config.style) else {
-        let help = match suggest(&config.style, names()) {
+    let Some((_, xml)) = STYLES.iter().find(|(name, _)| *name == config.style) else {
+        let names = STYLES.iter().map(|(name, _)| *name);
+        let help = match suggest(&config.style, names.clone()) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => "common styles: `vancouver`, `american-medical-association`, `apa`, `harvard-cite-them-right`, `ieee`".to_string(),
+            None => format!(
+                "the bundled styles are {}",
+                names
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
         };
         diagnostics.push(
             Diagnostic::error(
@@ -139,23 +154,8 @@ fn read_style(config: &CitationsConfig, diagnostics: &mut Diagnostics) -> Option
         );
         return None;
     };
-    match archived.get() {
-        Style::Independent(style) => Some(style),
-        Style::Dependent(_) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    CONFIG_FILE,
-                    format!(
-                        "citation style `{}` cannot be used on its own",
-                        config.style
-                    ),
-                )
-                .at(line, col)
-                .with_help("choose another style, such as `vancouver` or `apa`"),
-            );
-            None
-        }
-    }
+    // The bundled styles are tested to parse (see the tests below).
+    IndependentStyle::from_xml(xml).ok()
 }
 
 /// One reference, parsed by Hayagriva, its key checked.
@@ -316,6 +316,16 @@ fn value_position(text: &str, line: usize, value: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundled_styles_and_terms_parse() {
+        for (name, xml) in STYLES {
+            if let Err(err) = IndependentStyle::from_xml(xml) {
+                panic!("style {name}: {err}");
+            }
+        }
+        assert_eq!(csl_locales().len(), 1, "the English terms do not parse");
+    }
 
     #[test]
     fn dois_are_checked() {

@@ -34,8 +34,6 @@ pub struct CiteItem {
     /// Where the key (after `@`) starts in the body.
     pub key_offset: usize,
     pub locator: Option<(Locator, String)>,
-    /// The locator as written (`p. 12`), for styles that leave it out.
-    pub locator_text: String,
 }
 
 /// One entry of a page's reference list, for templates.
@@ -174,11 +172,6 @@ fn parse(body: &str, start: usize, end: usize) -> Option<Result<Cite, CallError>
         cite.items.push(CiteItem {
             key: key.to_string(),
             key_offset: offset + at + 1,
-            locator_text: if locator.is_some() {
-                locator_text.to_string()
-            } else {
-                String::new()
-            },
             locator,
         });
     }
@@ -460,14 +453,6 @@ impl Writer<'_> {
                 self.out
                     .push_str(&format!("<a href=\"{}\">", escape(&href)));
                 self.children(&elem.children, true);
-                // A style without locators in citations (Vancouver) would
-                // drop the page the author named.
-                if let Some((_, value)) = &item.locator {
-                    if !plain_text(&elem.children).contains(value.as_str()) {
-                        self.out
-                            .push_str(&format!(", {}", escape(&item.locator_text)));
-                    }
-                }
                 self.out.push_str("</a>");
             }
             ElemChild::Link { text, url } if !in_link => {

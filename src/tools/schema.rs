@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::load::config::{self, MarkdownConfig, Taxonomy};
 use crate::load::front_matter;
+use crate::load::references;
 use crate::names::CONFIG_FILE;
 
 pub const SITE_SCHEMA_FILE: &str = "site.schema.json";
@@ -294,11 +295,7 @@ fn site_property(key: &str) -> Value {
 }
 
 fn citations_property() -> Value {
-    let mut styles: Vec<&str> = hayagriva::archive::ArchivedStyle::all()
-        .iter()
-        .flat_map(|style| style.names().iter().copied())
-        .collect();
-    styles.sort_unstable();
+    let styles: Vec<&str> = references::STYLES.iter().map(|(name, _)| *name).collect();
     json!({
         "type": "object",
         "description": "Citations in Markdown (`[@key]`, `[see @a, p. 12; @b]`) and each page's reference list.",
@@ -312,7 +309,7 @@ fn citations_property() -> Value {
                 "type": "string",
                 "enum": styles,
                 "default": config::DEFAULT_STYLE,
-                "description": "The bundled CSL style citations and reference lists are written in (`american-medical-association`, `apa`, …).",
+                "description": "The style citations and reference lists are written in: `numeric` (superscript numbers, as medical journals) or `author-date` (\"(Furlan et al., 2015)\").",
             },
         },
         "additionalProperties": false,
@@ -593,7 +590,7 @@ mod tests {
             ("interval" | "warn_before", _) => json!("3y"),
             ("widths", _) => json!([480, 960]),
             ("timeout" | "cache_for", _) => json!("10s"),
-            ("style", _) => json!("apa"),
+            ("style", _) => json!("author-date"),
             (_, _) if property["enum"].is_array() => property["enum"][0].clone(),
             (_, Some("number")) => json!(8.5),
             (_, Some("object")) => Value::Object(examples(property)),

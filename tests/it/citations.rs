@@ -61,37 +61,34 @@ fn cited_site(config: &str, body: &str) -> TestSite {
 }
 
 #[test]
-fn default_style_is_ama_with_links_to_the_list_and_identifiers_linked() {
+fn default_style_is_numeric_with_links_to_the_list_and_identifiers_linked() {
     let site = cited_site("", BODY);
     site.build(&[]).assert_ok();
     insta::assert_snapshot!(site.output("cited/index.html"));
 }
 
 #[test]
-fn apa_style_is_author_date() {
-    let site = cited_site("citations: { style: apa }\n", BODY);
+fn author_date_style() {
+    let site = cited_site("citations: { style: author-date }\n", BODY);
     site.build(&[]).assert_ok();
     insta::assert_snapshot!(site.output("cited/index.html"));
 }
 
 #[test]
-fn a_locator_the_style_leaves_out_is_kept() {
-    let site = cited_site(
-        "citations: { style: vancouver }\n",
-        "Once [@qaseem2017, pp. 514-516]. Twice [@furlan2015; @qaseem2017].\n",
-    );
+fn locators_are_written_in_both_styles() {
+    let body = "Once [@qaseem2017, pp. 514-516]. Twice [@furlan2015; @qaseem2017].\n";
+    let site = cited_site("", body);
     site.build(&[]).assert_ok();
     let html = site.output("cited/index.html");
     assert!(
-        html.contains(
-            "<span class=\"citation\">(<a href=\"#ref-qaseem2017\">1, pp. 514-516</a>)</span>"
-        ),
+        html.contains("<a href=\"#ref-qaseem2017\"><sup>1 (pp. 514–516)</sup></a>"),
         "{html}"
     );
+    let site = cited_site("citations: { style: author-date }\n", body);
+    site.build(&[]).assert_ok();
+    let html = site.output("cited/index.html");
     assert!(
-        html.contains("(<a href=\"#ref-furlan2015\">2</a>,<a href=\"#ref-qaseem2017\">1</a>)")
-            || html
-                .contains("(<a href=\"#ref-qaseem2017\">1</a>,<a href=\"#ref-furlan2015\">2</a>)"),
+        html.contains("<a href=\"#ref-qaseem2017\">Qaseem &amp; Wilt, 2017, pp. 514–516</a>"),
         "{html}"
     );
 }
@@ -198,16 +195,16 @@ fn unknown_style_and_missing_file_are_errors_in_site_yaml() {
         "{}",
         run.stderr
     );
-    let site = cited_site("citations:\n  style: vancuver\n", "[@nhs]\n");
+    let site = cited_site("citations:\n  style: numerik\n", "[@nhs]\n");
     let run = site.build(&[]);
     run.assert_code(1);
     assert_eq!(
         error_lines(&run),
-        ["site.yaml:6:10: error: no bundled citation style named `vancuver`"],
+        ["site.yaml:6:10: error: no bundled citation style named `numerik`"],
         "{}",
         run.stderr
     );
-    run.assert_stderr_has("did you mean `vancouver`?");
+    run.assert_stderr_has("did you mean `numeric`?");
 }
 
 #[test]
