@@ -353,7 +353,7 @@ fn merge_tags(html: &str) -> String {
         })
 }
 
-/// Whether a citation is written as a superscript (AMA: `text¹`), which
+/// Whether a citation is written as a superscript (the numeric style: `text¹`), which
 /// sits against the word before it.
 pub fn is_superscript(html: &str) -> bool {
     let inner = html
