@@ -1,7 +1,10 @@
 //! Slugs: the lowercase ASCII names used in URLs and heading ids. Owns the one
 //! slug rule of SPEC §5 (transliterate, lowercase, everything else becomes `-`);
 //! callers decide what to do with an empty result; and the one normal form
-//! (NFC) in which names are compared.
+//! (NFC) in which names are compared; and paths written with `/` on every
+//! platform.
+
+use std::path::Path;
 
 /// `text` in Unicode NFC. macOS writes file names decomposed (NFD) while
 /// editors type composed text (NFC): names that look the same are compared
@@ -28,6 +31,15 @@ pub fn slugify(text: &str) -> String {
         }
     }
     slug
+}
+
+/// `types/swedish.md` on every platform: content paths, site paths and
+/// template names (as Tera's `extends` and `include` take them) use `/`.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -414,7 +414,7 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> 
     let taxonomies = read_taxonomies(&mut fields);
     let feed = fields.take("feed", "`true` or `false`").unwrap_or(false);
     let search = fields.take("search", "`true` or `false`").unwrap_or(false);
-    let paginate_by = take_paginate_by(&mut fields);
+    let paginate_by = fields.take_paginate_by();
     let markdown = read_markdown(&mut fields);
     let medical = fields.take("medical", "`true` or `false`").unwrap_or(false);
     let review = read_review(&mut fields);
@@ -519,23 +519,6 @@ fn read_taxonomies(fields: &mut Fields) -> Vec<Taxonomy> {
         }
     }
     taxonomies
-}
-
-/// `paginate_by:` in site.yaml or a section's front matter: a whole number
-/// of at least 1 (0 would make endless empty pages).
-pub(crate) fn take_paginate_by(fields: &mut Fields) -> Option<usize> {
-    let value: i64 = fields.take("paginate_by", "a whole number such as `20`")?;
-    match usize::try_from(value) {
-        Ok(per_page) if per_page >= 1 => Some(per_page),
-        _ => {
-            fields.value_error(
-                "paginate_by",
-                format!("`paginate_by` must be at least 1, found {value}"),
-                Some("write how many pages each list page shows, such as `paginate_by: 20`, or remove the line to list them all on one page".into()),
-            );
-            None
-        }
-    }
 }
 
 fn read_markdown(fields: &mut Fields) -> MarkdownConfig {

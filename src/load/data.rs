@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col, suggest};
-use crate::load::discover::slash_path;
 use crate::load::yaml;
 use crate::names::DATA_DIR;
+use crate::slug::slash_path;
 
 /// One file under data/, as discovery read it.
 #[derive(Debug, Clone)]

@@ -18,6 +18,7 @@ use crate::load::data::DataFile;
 use crate::load::git::{GitDates, git_dates};
 use crate::load::images::{ImageHeaders, read_headers};
 use crate::names::{CONFIG_FILE, CONTENT_DIR, DATA_DIR, STATIC_DIR, TEMPLATES_DIR, THEMES_DIR};
+use crate::slug::slash_path;
 
 /// Everything a build reads, loaded into memory.
 #[derive(Debug, Default)]
@@ -126,7 +127,8 @@ pub fn load_sources(root: &Path, config: &Config, diagnostics: &mut Diagnostics)
     sources.static_images = read_headers(root, static_files.collect());
     if config.dates == DateSource::Git && !sources.markdown.is_empty() {
         let position = config.dates_position;
-        sources.git_dates = git_dates(&content_dir, &sources.markdown, position, diagnostics);
+        let pages = sources.markdown.iter().map(|f| f.rel_path.as_path());
+        sources.git_dates = git_dates(&content_dir, pages, position, diagnostics);
     }
     sources
 }
@@ -497,15 +499,6 @@ pub fn decode_text(display: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic>
 
 fn strip(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).unwrap_or(path).to_path_buf()
-}
-
-/// `types/swedish.md` on every platform: content paths, site paths and
-/// template names (as Tera's `extends` and `include` take them) use `/`.
-pub fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

@@ -254,7 +254,7 @@ pub fn parse_front_matter(
         related: fields
             .take_strings("related", "a list of page references")
             .unwrap_or_default(),
-        paginate_by: crate::load::config::take_paginate_by(&mut fields),
+        paginate_by: fields.take_paginate_by(),
         taxonomies: take_taxonomies(&mut fields, taxonomies),
         reviewed: take_date(&mut fields, "reviewed"),
         reviewed_by: take_reviewer(&mut fields),

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::load::discover::MarkdownFile;
 use crate::load::front_matter::PageDate;
 use crate::names::CONFIG_FILE;
 
@@ -40,17 +39,18 @@ enum NoHistory {
     Failed(String),
 }
 
-/// The dates of the Markdown files that git has committed. When git gives
-/// none, a warning at `dates:` in site.yaml (`position`) says why.
-pub fn git_dates(
+/// The dates of the Markdown files (`pages`, paths under `content_dir`)
+/// that git has committed. When git gives none, a warning at `dates:` in
+/// site.yaml (`position`) says why.
+pub fn git_dates<'a>(
     content_dir: &Path,
-    markdown: &[MarkdownFile],
+    pages: impl Iterator<Item = &'a Path>,
     position: (usize, usize),
     diagnostics: &mut Diagnostics,
 ) -> GitDates {
     match read_git_dates(content_dir) {
         Ok(mut dates) => {
-            let pages: BTreeSet<&Path> = markdown.iter().map(|f| f.rel_path.as_path()).collect();
+            let pages: BTreeSet<&Path> = pages.collect();
             dates.retain(|path, _| pages.contains(path.as_path()));
             dates
         }

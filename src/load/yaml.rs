@@ -246,6 +246,23 @@ impl Fields {
 }
 
 impl Fields {
+    /// `paginate_by:` in site.yaml or a section's front matter: a whole number
+    /// of at least 1 (0 would make endless empty pages).
+    pub fn take_paginate_by(&mut self) -> Option<usize> {
+        let value: i64 = self.take("paginate_by", "a whole number such as `20`")?;
+        match usize::try_from(value) {
+            Ok(per_page) if per_page >= 1 => Some(per_page),
+            _ => {
+                self.value_error(
+                    "paginate_by",
+                    format!("`paginate_by` must be at least 1, found {value}"),
+                    Some("write how many pages each list page shows, such as `paginate_by: 20`, or remove the line to list them all on one page".into()),
+                );
+                None
+            }
+        }
+    }
+
     /// A key written with YAML's `? ` (a list or mapping as a key), which no
     /// file of knead's has: keys are names.
     fn complex_key(&self, what: &str, key: &Value) -> Diagnostic {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::names::{is_reserved_output_name, name_too_long};
 use crate::publish::RenderedFile;
-use crate::render::markdown::escape_html;
+use crate::render::escape::escape_html;
 use crate::site::{PageId, Site};
 
 /// The redirect pages of every alias, checked.

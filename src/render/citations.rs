@@ -17,7 +17,7 @@ use hayagriva::{
 };
 use serde::Serialize;
 
-use super::directives::CallError;
+use super::call_error::CallError;
 use crate::load::references::{References, is_key_char};
 
 /// One citation as written.

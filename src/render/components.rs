@@ -14,8 +14,10 @@ use std::sync::Arc;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd, html};
 use tera::{ComponentArgType, Context, Kwargs, State, Tera, TeraResult, Value};
 
-use super::directives::{Attr, Call, CallError, Form, Marker, Prepared, fence_name};
-use super::markdown::{LinkKind, LinkRef, LinkResolver, escape_html};
+use super::call_error::CallError;
+use super::directives::{Attr, Call, Form, Marker, Prepared, fence_name};
+use super::escape::escape_html;
+use super::resolve::{LinkKind, LinkRef, LinkResolver};
 use crate::diagnostic::{Diagnostic, Diagnostics, suggest};
 use crate::load::data::SiteData;
 use crate::load::discover::TemplateFile;

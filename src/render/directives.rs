@@ -21,6 +21,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use super::call_error::CallError;
 use super::citations::{self, Cite};
 
 /// How a component is called.
@@ -51,14 +52,6 @@ pub struct Attr {
     pub key_offset: usize,
     pub value: String,
     pub value_offset: usize,
-}
-
-/// A mistake in a call, at a byte offset in the body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallError {
-    pub offset: usize,
-    pub message: String,
-    pub help: Option<String>,
 }
 
 /// A body with its calls rewritten into markers.

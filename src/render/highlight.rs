@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
-use crate::render::markdown::escape_html;
+use crate::render::escape::escape_html;
 
 /// Languages that mean "no highlighting" and are not worth a warning.
 const PLAIN: &[&str] = &["text", "txt", "plain", "plaintext", "none"];

@@ -23,13 +23,13 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, LineCursor, suggest};
 use crate::load::config::ImageOutput;
-use crate::load::discover::slash_path;
 use crate::load::images::{ImageFormat, ImageHeader};
 use crate::render::markdown::{
     ImageAttrs, LinkKind, LinkRef, LinkResolver, Rendered, Resolution, Responsive,
 };
 use crate::site::build::encode_segment;
 use crate::site::{Draft, OutputFiles, PageId, Site};
+use crate::slug::slash_path;
 use crate::slug::{nfc, slugify};
 
 /// How many candidates an error lists at most when there is no close match.

@@ -11,10 +11,13 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
+use super::call_error::CallError;
 use super::citations::{self, PageCitations, Reference};
 use super::components::{self, Components};
 use super::directives::{self, OffsetMap};
+pub use super::escape::escape_html;
 use super::reading::{self, Reading};
+pub use super::resolve::{ImageAttrs, LinkKind, LinkRef, LinkResolver, Resolution, Responsive};
 use crate::diagnostic::{Diagnostic, LineCursor};
 use crate::load::config::MarkdownConfig;
 use crate::load::references::References;
@@ -78,52 +81,6 @@ pub struct TocItem {
     pub children: Vec<TocItem>,
 }
 
-/// A link or image destination as the author wrote it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkRef<'a> {
-    pub dest: &'a str,
-    /// Byte offset of the link's first character (`[` or `!`) in the body.
-    pub offset: usize,
-    pub kind: LinkKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkKind {
-    Link,
-    Image,
-    /// `[[target]]`, or `[[target|label]]` when `labelled`.
-    Wiki {
-        labelled: bool,
-    },
-}
-
-/// What to write for a link instead of its destination as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolution {
-    pub url: String,
-    /// Replaces the link text: a wiki link without a label shows its target's title.
-    pub label: Option<String>,
-    /// For an image whose file knead has read: what `<img>` says of it.
-    pub image: Option<ImageAttrs>,
-}
-
-/// The attributes of an `<img>` beyond `src`, `alt` and `title`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImageAttrs {
-    /// Pixels, as displayed; `None` for an SVG without a stated size.
-    pub size: Option<(u32, u32)>,
-    /// A responsive image's resized copies: `src` becomes the largest,
-    /// with `srcset` and `sizes`.
-    pub responsive: Option<Responsive>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Responsive {
-    pub src: String,
-    pub srcset: String,
-    pub sizes: String,
-}
-
 /// One Markdown image as it will be written, in document order.
 #[derive(Debug, Default)]
 struct ImageOut {
@@ -131,18 +88,6 @@ struct ImageOut {
     attrs: ImageAttrs,
     /// The title rendered as Markdown, for a figure's caption.
     caption: String,
-}
-
-/// Decides where links go. `None` leaves a link as written: external links, and
-/// links the resolver has already reported as broken.
-pub trait LinkResolver {
-    fn resolve(&mut self, link: &LinkRef<'_>) -> Option<Resolution>;
-}
-
-impl<F: FnMut(&LinkRef<'_>) -> Option<Resolution>> LinkResolver for F {
-    fn resolve(&mut self, link: &LinkRef<'_>) -> Option<Resolution> {
-        self(link)
-    }
 }
 
 /// The one place parser options are decided (SPEC §3: these extensions are always
@@ -331,7 +276,7 @@ fn trim_space_before(events: &mut Vec<Event<'_>>) {
 }
 
 /// Call errors at body lines and columns, in body order.
-fn call_errors_at(body: &str, mut errors: Vec<directives::CallError>) -> Vec<Diagnostic> {
+fn call_errors_at(body: &str, mut errors: Vec<CallError>) -> Vec<Diagnostic> {
     errors.sort_by_key(|e| e.offset);
     let mut lines = LineCursor::new(body);
     errors
@@ -798,14 +743,6 @@ fn anchor_html(id: &str, title: &str) -> String {
         escape_html(id),
         escape_html(title)
     )
-}
-
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
-/// attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).ok();
-    out
 }
 
 fn plain_text(events: &[Event<'_>]) -> String {

@@ -5,14 +5,17 @@
 //! pages chosen (`related`). Pages render in parallel; the result is in page
 //! order whatever the threads did.
 
+pub mod call_error;
 pub mod citations;
 pub mod components;
 pub mod directives;
+pub mod escape;
 pub mod highlight;
 pub mod links;
 pub mod markdown;
 pub mod reading;
 pub mod related;
+pub mod resolve;
 
 use rayon::prelude::*;
 

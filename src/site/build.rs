@@ -12,12 +12,12 @@ use super::{Asset, Draft, Page, PageId, PageKind, Site, section_order};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::config::Config;
 use crate::load::discover::MarkdownFile;
-use crate::load::discover::slash_path;
 use crate::load::front_matter::{FrontMatter, parse_front_matter, split};
 use crate::load::git::{FileDates, GitDates};
 use crate::load::images::ImageHeaders;
 use crate::names::CONTENT_DIR;
 use crate::names::name_too_long;
+use crate::slug::slash_path;
 use crate::slug::slugify;
 
 pub struct SiteOptions {

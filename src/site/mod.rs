@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use crate::diagnostic::line_col;
 use crate::load::config::Config;
-use crate::load::discover::slash_path;
 use crate::load::front_matter::FrontMatter;
 use crate::load::images::ImageFile;
 use crate::load::references::References;
 use crate::names::{CONFIG_FILE, CONTENT_DIR, GENERATED_FILES, PAGER_DIR};
+use crate::slug::slash_path;
 
 pub type PageId = usize;
 

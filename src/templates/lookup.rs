@@ -10,8 +10,8 @@ use tera::{Kwargs, TeraResult, Value};
 
 use super::values::ContextValues;
 use crate::load::config::BaseUrl;
-use crate::load::discover::slash_path;
 use crate::site::{OutputFiles, PageId, Site};
+use crate::slug::slash_path;
 
 thread_local! {
     /// The content paths `get_page` returned during the render running on

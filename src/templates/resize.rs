@@ -14,11 +14,11 @@ use std::sync::{Mutex, PoisonError};
 use tera::{Kwargs, TeraResult, Value};
 
 use crate::load::config::{BaseUrl, ImageOutput};
-use crate::load::discover::slash_path;
 use crate::load::images::{ImageFile, ImageFormat};
 use crate::names::{CONTENT_DIR, PROCESSED_IMAGES_DIR};
 use crate::render::links::{Crop, ImageVariant};
 use crate::site::Site;
+use crate::slug::slash_path;
 use crate::slug::slugify;
 
 /// The largest side `resize_image` makes, so a typo cannot ask for gigapixels.

@@ -12,12 +12,12 @@ use tera::{Context, Value};
 
 use crate::load::config::BaseUrl;
 use crate::load::data::SiteData;
-use crate::load::discover::slash_path;
 use crate::load::front_matter::Reviewer;
 use crate::render::Rendering;
 use crate::render::citations::Reference;
 use crate::render::markdown::TocItem;
 use crate::site::{Page, PageId, Pagination, Site, TaxonomyTerms};
+use crate::slug::slash_path;
 
 /// Words per minute for `reading_time`.
 const READING_SPEED: usize = 200;
