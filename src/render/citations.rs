@@ -18,6 +18,7 @@ use hayagriva::{
 use serde::Serialize;
 
 use super::call_error::CallError;
+use super::escape::escape_html;
 use crate::load::references::{References, is_key_char};
 
 /// One citation as written.
@@ -332,10 +333,10 @@ fn citation_html(
             .prefix
             .as_deref()
             .unwrap_or("");
-        let escaped_prefix = escape(prefix);
-        body = match body.strip_prefix(&escape(opening)) {
+        let escaped_prefix = escape_html(prefix);
+        body = match body.strip_prefix(&escape_html(opening)) {
             Some(rest) if !opening.is_empty() => {
-                format!("{}{escaped_prefix} {rest}", escape(opening))
+                format!("{}{escaped_prefix} {rest}", escape_html(opening))
             }
             _ => format!("{escaped_prefix} {body}"),
         };
@@ -385,10 +386,10 @@ fn reference(entry: &Entry, label: String, content: &ElemChildren) -> Reference 
     // Styles that leave an identifier out still get it linked: a reader
     // checks a source by following it.
     if let Some(doi) = &doi {
-        if !html.contains(&format!("doi.org/{}", escape(doi))) {
+        if !html.contains(&format!("doi.org/{}", escape_html(doi))) {
             html.push_str(&format!(
                 " doi:<a href=\"https://doi.org/{0}\">{0}</a>",
-                escape(doi)
+                escape_html(doi)
             ));
         }
     }
@@ -400,8 +401,8 @@ fn reference(entry: &Entry, label: String, content: &ElemChildren) -> Reference 
         }
     }
     if let Some(url) = &url {
-        if !html.contains(&format!("href=\"{}\"", escape(url))) {
-            html.push_str(&format!(" <a href=\"{0}\">{0}</a>", escape(url)));
+        if !html.contains(&format!("href=\"{}\"", escape_html(url))) {
+            html.push_str(&format!(" <a href=\"{0}\">{0}</a>", escape_html(url)));
         }
     }
     Reference {
@@ -439,7 +440,7 @@ impl Writer<'_> {
     fn child(&mut self, child: &ElemChild, in_link: bool) {
         match child {
             ElemChild::Text(text) => self.formatted(&text.text, text.formatting),
-            ElemChild::Markup(text) => self.out.push_str(&escape(text)),
+            ElemChild::Markup(text) => self.out.push_str(&escape_html(text)),
             ElemChild::Elem(elem) => {
                 let item = match elem.meta {
                     Some(ElemMeta::Entry(index)) if !in_link => self.items.get(index),
@@ -451,12 +452,13 @@ impl Writer<'_> {
                 };
                 let href = format!("#{}", reference_id(&item.key));
                 self.out
-                    .push_str(&format!("<a href=\"{}\">", escape(&href)));
+                    .push_str(&format!("<a href=\"{}\">", escape_html(&href)));
                 self.children(&elem.children, true);
                 self.out.push_str("</a>");
             }
             ElemChild::Link { text, url } if !in_link => {
-                self.out.push_str(&format!("<a href=\"{}\">", escape(url)));
+                self.out
+                    .push_str(&format!("<a href=\"{}\">", escape_html(url)));
                 self.formatted(&text.text, text.formatting);
                 self.out.push_str("</a>");
             }
@@ -488,7 +490,7 @@ impl Writer<'_> {
         for tag in &tags {
             self.out.push_str(&format!("<{tag}>"));
         }
-        self.out.push_str(&escape(text));
+        self.out.push_str(&escape_html(text));
         for tag in tags.iter().rev() {
             self.out.push_str(&format!("</{tag}>"));
         }
@@ -509,20 +511,6 @@ fn plain_text(children: &ElemChildren) -> String {
     let mut text = String::new();
     let _ = children.write_buf(&mut text, hayagriva::BufWriteFormat::Plain);
     text
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
