@@ -122,8 +122,13 @@ pub struct SearchIndex {
     ids: HashMap<String, u32>,
     /// A word as written → its term's number: words recur across pages, and
     /// folding and stemming each occurrence again was most of the index's
-    /// cost at 10,000 pages.
-    words: HashMap<Box<str>, Option<u32>>,
+    /// cost at 10,000 pages. Looked up at every word of every page, so with
+    /// a fast hash (it is never iterated: its order cannot reach the output).
+    words: foldhash::HashMap<Box<str>, Option<u32>>,
+    /// Per term number, this page's (best weight, count) while a page is
+    /// scored, and the terms it touched: cheaper than a map per page.
+    scratch: Vec<(u32, u32)>,
+    touched: Vec<u32>,
     terms: Vec<String>,
     /// Per page: (term number, score), sorted by term number.
     pages: Vec<Vec<(u32, u32)>>,
@@ -170,7 +175,9 @@ impl SearchIndex {
         let mut index = SearchIndex {
             stemmer: stemmer(),
             ids: HashMap::new(),
-            words: HashMap::new(),
+            words: foldhash::HashMap::default(),
+            scratch: Vec::new(),
+            touched: Vec::new(),
             terms: Vec::new(),
             pages: vec![Vec::new(); site.pages.len()],
             folds: BTreeMap::new(),
@@ -187,7 +194,6 @@ impl SearchIndex {
         let page = site.page(id);
         let rendered = &rendering.pages[id];
         let headings: Vec<&str> = heading_lines(rendered).collect();
-        let mut scores: HashMap<u32, (u32, u32)> = HashMap::new();
         let fields = [
             (TITLE_WEIGHT, page.meta.title.as_str()),
             (
@@ -205,7 +211,14 @@ impl SearchIndex {
                 let Some(term) = self.word_term(word) else {
                     continue;
                 };
-                let (best, count) = scores.entry(term).or_insert((0, 0));
+                let slot = term as usize;
+                if slot >= self.scratch.len() {
+                    self.scratch.resize(slot + 1, (0, 0));
+                }
+                let (best, count) = &mut self.scratch[slot];
+                if *best == 0 {
+                    self.touched.push(term);
+                }
                 *best = (*best).max(weight);
                 // The body holds the headings too: count words once.
                 if weight == BODY_WEIGHT || weight == TITLE_WEIGHT {
@@ -213,11 +226,12 @@ impl SearchIndex {
                 }
             }
         }
-        let mut entries: Vec<(u32, u32)> = scores
-            .into_iter()
-            .map(|(term, (weight, count))| (term, weight + count.min(MAX_COUNTED)))
-            .collect();
-        entries.sort_unstable();
+        self.touched.sort_unstable();
+        let mut entries = Vec::with_capacity(self.touched.len());
+        for term in self.touched.drain(..) {
+            let (weight, count) = std::mem::take(&mut self.scratch[term as usize]);
+            entries.push((term, weight + count.min(MAX_COUNTED)));
+        }
         self.pages[id] = entries;
     }
 
