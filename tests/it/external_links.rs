@@ -621,3 +621,36 @@ fn build_and_a_plain_check_never_request_external_links() {
     assert!(origin.requests().is_empty(), "{:?}", origin.requests());
     assert!(!site.path(".knead-cache/external-links.json").exists());
 }
+
+/// The reference list links every reference's URL, so a rotten source is
+/// found at its key in the references file.
+#[test]
+fn reference_urls_are_checked_at_their_key() {
+    let origin = Origin::start(|_, path, _| reply(if path == "/gone" { 410 } else { 200 }));
+    let site = site("{}", &[("p.md", "Cited [@gone].\n")]);
+    site.file(
+        "references.yaml",
+        &format!(
+            "kept:\n  type: Web\n  title: Kept\n  url: {}\ngone:\n  type: Web\n  title: Gone\n  url: {}\n",
+            origin.url("/kept"),
+            origin.url("/gone")
+        ),
+    );
+    let run = check_external(&site, &[]);
+    let gone = origin.url("/gone");
+    assert_eq!(
+        findings(&run)
+            .into_iter()
+            .filter(|line| !line.contains("never cited"))
+            .collect::<Vec<_>>(),
+        [format!(
+            "references.yaml:5:1: warning: broken external link {gone}: 410 Gone"
+        )],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        summary(&run),
+        "external links: 2 (0 skipped, 0 from the cache): 1 working, 0 moved, 1 broken, 0 not verified"
+    );
+}

@@ -1,5 +1,6 @@
 //! `knead check --external`: every link and image of the site's Markdown
-//! that leads to another site, requested once however many pages use it,
+//! that leads to another site, and every URL, DOI and PMID of its references
+//! file, requested once however many pages use it,
 //! a few at a time per host, and reported at every file:line:col that uses
 //! it. Links found working are remembered in a cache (see `cache`) so that
 //! repeated runs are fast and polite. Only `knead check --external` calls
@@ -143,6 +144,32 @@ fn uses_by_url(site: &Site, external: &[Vec<ExternalLink>]) -> BTreeMap<String, 
                 col: link.col,
                 written: link.url.clone(),
             });
+        }
+    }
+    if let Some(references) = &site.references {
+        for (key, line) in &references.keys {
+            let Some(entry) = references.get(key) else {
+                continue;
+            };
+            // The addresses the reference list links to: its URL, DOI and PMID.
+            let links = entry
+                .url()
+                .map(|url| url.value.to_string())
+                .into_iter()
+                .chain(entry.doi().map(|doi| format!("https://doi.org/{doi}")))
+                .chain(
+                    entry
+                        .pmid()
+                        .map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")),
+                );
+            for url in links {
+                uses.entry(request_url(&url)).or_default().push(Use {
+                    path: references.path.clone(),
+                    line: *line,
+                    col: 1,
+                    written: url,
+                });
+            }
         }
     }
     uses
