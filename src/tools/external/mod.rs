@@ -14,7 +14,7 @@
 mod cache;
 mod probe;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -24,13 +24,15 @@ use crate::names::LINK_CACHE_FILE;
 use crate::render::links::ExternalLink;
 use crate::site::Site;
 use cache::LinkCache;
-use probe::{Moved, Prober, Verdict, host_of, request_url};
+use probe::{Moved, NO_SUCH_HOST, Prober, Verdict, host_of, request_url};
 
 /// Requests in flight at once, over all hosts.
 const WORKERS: usize = 16;
 
 const HELP_BROKEN: &str = "fix the address or remove the link (the Internet Archive may keep a copy \
      of a page that is gone); `external_links.skip` in site.yaml stops checking an address";
+const HELP_OFFLINE: &str =
+    "check that this machine reaches the web (a name server, a proxy), then run the check again";
 const HELP_MOVED: &str = "link to the new address: readers skip a redirect, and the link survives \
      the old address being dropped";
 
@@ -104,7 +106,7 @@ pub fn check_external_links(
         }
     }
     if !to_request.is_empty() {
-        let found = request_all(config, &to_request);
+        let found = offline_is_unverified(&to_request, request_all(config, &to_request));
         for (url, verdict) in to_request.into_iter().zip(found) {
             if let Verdict::Working { moved } = &verdict {
                 cache.insert(url, moved.as_ref());
@@ -173,6 +175,25 @@ fn uses_by_url(site: &Site, external: &[Vec<ExternalLink>]) -> BTreeMap<String, 
         }
     }
     uses
+}
+
+/// When no host at all could be found, the machine is offline or has no
+/// name server, which says nothing about the links: they are not verified
+/// rather than broken.
+fn offline_is_unverified(urls: &[&str], found: Vec<Verdict>) -> Vec<Verdict> {
+    let no_host =
+        |verdict: &Verdict| matches!(verdict, Verdict::Broken(reason) if reason == NO_SUCH_HOST);
+    let hosts: BTreeSet<String> = urls.iter().map(|url| host_of(url)).collect();
+    if hosts.len() < 2 || !found.iter().all(no_host) {
+        return found;
+    }
+    found
+        .into_iter()
+        .map(|_| Verdict::Unverified {
+            reason: format!("{NO_SUCH_HOST}, as for every other link: this machine may be offline"),
+            help: HELP_OFFLINE,
+        })
+        .collect()
 }
 
 fn count(report: &mut ExternalReport, verdict: &Verdict) {
@@ -323,6 +344,34 @@ impl HostQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_host_found_anywhere_is_unverified_not_broken() {
+        let gone = || Verdict::Broken(NO_SUCH_HOST.into());
+        let unverified = |found: &[Verdict]| {
+            found
+                .iter()
+                .filter(|v| matches!(v, Verdict::Unverified { .. }))
+                .count()
+        };
+        let two_hosts = ["https://a.example/x", "https://b.example/y"];
+        assert_eq!(
+            unverified(&offline_is_unverified(&two_hosts, vec![gone(), gone()])),
+            2
+        );
+        // One host answered: the other one really has no address.
+        let working = Verdict::Working { moved: None };
+        assert_eq!(
+            unverified(&offline_is_unverified(&two_hosts, vec![gone(), working])),
+            0
+        );
+        // A single host says nothing about the machine.
+        let one_host = ["https://a.example/x", "https://a.example/y"];
+        assert_eq!(
+            unverified(&offline_is_unverified(&one_host, vec![gone(), gone()])),
+            0
+        );
+    }
 
     #[test]
     fn skip_patterns_match_the_start_with_wildcards() {

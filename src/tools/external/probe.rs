@@ -60,6 +60,8 @@ struct Answer {
     bot_wall: bool,
 }
 
+/// Why a link whose host has no address is broken.
+pub const NO_SUCH_HOST: &str = "no such host";
 const HELP_REFUSED: &str = "the server refuses automated requests; open the link in a browser, \
      and if it works, add it to `external_links.skip` in site.yaml to stop checking it";
 const HELP_RATE_LIMITED: &str = "the server limits requests; it is checked again on the next run (lower `external_links.max_per_host` to be gentler)";
@@ -189,7 +191,7 @@ impl Prober {
                 format!("no answer within {}", seconds(self.timeout)),
                 HELP_TIMEOUT,
             ),
-            ureq::Error::HostNotFound => Verdict::Broken("no such host".into()),
+            ureq::Error::HostNotFound => Verdict::Broken(NO_SUCH_HOST.into()),
             ureq::Error::Tls(reason) => Verdict::Broken(format!("TLS error: {reason}")),
             ureq::Error::Rustls(reason) => Verdict::Broken(format!("TLS error: {reason}")),
             ureq::Error::BadUri(reason) => Verdict::Broken(format!("not a valid URL: {reason}")),
