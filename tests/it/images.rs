@@ -186,6 +186,27 @@ pub fn cache_files(site: &TestSite) -> Vec<(String, std::time::SystemTime)> {
     files
 }
 
+/// After an edit of `p/index.md` ("Edited while watching."), the watcher
+/// rebuilt the page and wrote no cached copy again (`before`: the cache's
+/// files and modification times).
+pub fn assert_rebuilt_from_the_cache(
+    watch: &crate::harness::Watch,
+    site: &TestSite,
+    before: &[(String, std::time::SystemTime)],
+) {
+    let lines = watch.settle();
+    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
+    assert!(
+        site.output("p/index.html")
+            .contains("Edited while watching.")
+    );
+    assert_eq!(
+        cache_files(site),
+        before,
+        "cached copies were written again"
+    );
+}
+
 #[test]
 fn responsive_images_get_resized_copies_and_a_srcset_under_the_base_path() {
     let site = responsive_site();
@@ -277,17 +298,7 @@ fn editing_a_page_with_images_while_watching_re_encodes_nothing() {
             "Edited while watching.\n\n![A photo](photo.jpg)\n",
         ),
     );
-    let lines = watch.settle();
-    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
-    assert!(
-        site.output("p/index.html")
-            .contains("Edited while watching.")
-    );
-    assert_eq!(
-        cache_files(&site),
-        before,
-        "cached copies were written again"
-    );
+    assert_rebuilt_from_the_cache(&watch, &site, &before);
 }
 
 /// A PNG that encodes like a photo: a gradient under deterministic noise, so

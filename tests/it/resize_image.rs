@@ -5,7 +5,9 @@
 use image::ImageFormat;
 
 use crate::harness::{TestSite, page};
-use crate::images::{cache_files, image_bytes, photo_bytes, webp_kind};
+use crate::images::{
+    assert_rebuilt_from_the_cache, cache_files, image_bytes, photo_bytes, webp_kind,
+};
 
 /// Calls `resize_image` from the page template, one line per call:
 /// `<name>=<url> <width>x<height>`.
@@ -129,17 +131,7 @@ fn editing_a_page_body_while_watching_re_encodes_nothing() {
         "content/p/index.md",
         &page("title: P", "Edited while watching.\n"),
     );
-    let lines = watch.settle();
-    assert!(lines.iter().any(|l| l.starts_with("built ")), "{lines:?}");
-    assert!(
-        site.output("p/index.html")
-            .contains("Edited while watching.")
-    );
-    assert_eq!(
-        cache_files(&site),
-        before,
-        "cached copies were written again"
-    );
+    assert_rebuilt_from_the_cache(&watch, &site, &before);
 }
 
 #[test]
