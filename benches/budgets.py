@@ -18,7 +18,9 @@ dough's output:
   fetch (the theme's search.js run with node on the output, noting each file
   it loads), uncompressed and gzip-compressed;
 - with --pagefind: `npx pagefind --site OUTPUT` on the same output (index
-  size, indexing time), or why it could not run.
+  size, indexing time, and the bytes of the same two queries, measured in
+  headless Chromium by benches/pagefind_queries.mjs), or why it could not
+  run.
 
 Budgets (at every size): median HTML <= 30 KB, largest <= 200 KB, whole
 output <= 400 MB at 10,000 pages (scaled by N/10,000 above), build time and
@@ -146,8 +148,12 @@ def pagefind(output, workdir):
     if r.returncode != 0:
         return {"ran": False, "why": r.stdout[-2000:]}
     size, count = folder_size(os.path.join(site, "pagefind"))
+    # Bytes per query: Pagefind searches with WebAssembly, so in Chromium.
+    q = subprocess.run(["node", os.path.join(HERE, "pagefind_queries.mjs"), site, *QUERIES],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    queries = json.loads(q.stdout) if q.returncode == 0 else q.stdout[-2000:]
     return {"ran": True, "seconds": elapsed, "bytes": size, "files": count,
-            "log_tail": r.stdout[-600:]}
+            "queries": queries, "log_tail": r.stdout[-600:]}
 
 
 def main():
