@@ -375,16 +375,21 @@ fn site_paths(path: &Path, links: &[Link]) -> Vec<PathBuf> {
     paths
 }
 
-/// site.yaml's `theme`, when it names a plain folder.
-fn active_theme(root: &Path) -> Result<Option<String>, ()> {
+/// site.yaml as a YAML value, or `None` when it cannot be read or parsed.
+fn site_yaml(root: &Path) -> Option<serde_yaml::Value> {
     // Read as a build reads it, and refused when a build would refuse it
     // without parsing: a FIFO or a pathological file must not stall the watcher.
-    let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).map_err(|_| ())?;
-    let text = String::from_utf8(bytes).map_err(|_| ())?;
+    let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     if crate::load::yaml::too_deep(&text).is_some() {
-        return Err(());
+        return None;
     }
-    let config: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|_| ())?;
+    serde_yaml::from_str(&text).ok()
+}
+
+/// site.yaml's `theme`, when it names a plain folder.
+fn active_theme(root: &Path) -> Result<Option<String>, ()> {
+    let config = site_yaml(root).ok_or(())?;
     match config.get("theme") {
         None => Ok(None),
         Some(theme) => {
@@ -399,12 +404,7 @@ fn active_theme(root: &Path) -> Result<Option<String>, ()> {
 /// `references.yaml`. Its edit takes a full build.
 fn references_file(root: &Path) -> String {
     let named = || -> Option<String> {
-        let bytes = read_text_file(&root.join(CONFIG_FILE), Path::new(CONFIG_FILE)).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        if crate::load::yaml::too_deep(&text).is_some() {
-            return None;
-        }
-        let config: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+        let config = site_yaml(root)?;
         Some(
             config
                 .get("citations")?

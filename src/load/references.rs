@@ -33,6 +33,16 @@ pub struct References {
     pub locales: &'static [Locale],
 }
 
+/// The address a DOI is linked to, in reference lists and for checking.
+pub fn doi_url(doi: &str) -> String {
+    format!("https://doi.org/{doi}")
+}
+
+/// The address a PMID is linked to: its PubMed page.
+pub fn pmid_url(pmid: &str) -> String {
+    format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")
+}
+
 impl References {
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.library.get(key)

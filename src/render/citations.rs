@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::call_error::CallError;
 use super::escape::escape_html;
-use crate::load::references::{References, is_key_char};
+use crate::load::references::{References, doi_url, is_key_char, pmid_url};
 
 /// One citation as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,17 +387,13 @@ fn reference(entry: &Entry, label: String, content: &ElemChildren) -> Reference 
     // checks a source by following it.
     if let Some(doi) = &doi {
         if !html.contains(&format!("doi.org/{}", escape_html(doi))) {
-            html.push_str(&format!(
-                " doi:<a href=\"https://doi.org/{0}\">{0}</a>",
-                escape_html(doi)
-            ));
+            let doi = escape_html(doi);
+            html.push_str(&format!(" doi:<a href=\"{}\">{doi}</a>", doi_url(&doi)));
         }
     }
     if let Some(pmid) = &pmid {
         if !html.contains(&format!("pubmed/{pmid}")) && !html.contains(&format!("gov/{pmid}")) {
-            html.push_str(&format!(
-                " PMID: <a href=\"https://pubmed.ncbi.nlm.nih.gov/{pmid}/\">{pmid}</a>"
-            ));
+            html.push_str(&format!(" PMID: <a href=\"{}\">{pmid}</a>", pmid_url(pmid)));
         }
     }
     if let Some(url) = &url {
@@ -412,10 +408,7 @@ fn reference(entry: &Entry, label: String, content: &ElemChildren) -> Reference 
         html: html.trim().to_string(),
         text: plain_text(content).trim().to_string(),
         title: entry.title().map(|t| t.value.to_string()),
-        url: doi
-            .as_ref()
-            .map(|doi| format!("https://doi.org/{doi}"))
-            .or_else(|| url.clone()),
+        url: doi.as_deref().map(doi_url).or_else(|| url.clone()),
         doi,
         pmid,
     }

@@ -20,6 +20,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::config::ExternalLinksConfig;
+use crate::load::references::{doi_url, pmid_url};
 use crate::names::LINK_CACHE_FILE;
 use crate::render::links::ExternalLink;
 use crate::site::Site;
@@ -158,12 +159,8 @@ fn uses_by_url(site: &Site, external: &[Vec<ExternalLink>]) -> BTreeMap<String, 
                 .url()
                 .map(|url| url.value.to_string())
                 .into_iter()
-                .chain(entry.doi().map(|doi| format!("https://doi.org/{doi}")))
-                .chain(
-                    entry
-                        .pmid()
-                        .map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")),
-                );
+                .chain(entry.doi().map(doi_url))
+                .chain(entry.pmid().map(pmid_url));
             for url in links {
                 uses.entry(request_url(&url)).or_default().push(Use {
                     path: references.path.clone(),
