@@ -308,11 +308,7 @@ fn palm_circling_has_an_original_svg_with_alt_text() {
         img.contains("src=\"/massage/techniques/palm-circling/palm-circling-path.svg\""),
         "{img}"
     );
-    let alt = img
-        .split("alt=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or("");
+    let alt = alt_text(img);
     assert!(
         alt.split_whitespace().count() >= 4,
         "alt text too thin: {alt:?}"
@@ -339,6 +335,14 @@ fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
         .find(&format!("id=\"{to}\""))
         .unwrap_or_else(|| panic!("no id {to:?} after {from:?}"));
     &html[start..start + len]
+}
+
+/// The `alt` attribute of an `<img …` tag's inside, or "".
+fn alt_text(img: &str) -> &str {
+    img.split("alt=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
 }
 
 /// The warning signs live on one page, in three groups, in order of urgency:
@@ -537,11 +541,7 @@ fn every_technique_page_has_a_drawing_with_alt_text_and_links_to_safety() {
                 "{file} must stand alone: {external}"
             );
         }
-        let alt = img
-            .split("alt=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or("");
+        let alt = alt_text(img);
         assert!(
             alt.split_whitespace().count() >= 8,
             "{page}: alt text too thin: {alt:?}"
